@@ -1,0 +1,164 @@
+import { randomBytes } from 'node:crypto';
+import { request } from 'node:https';
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { signJwt } from './jwt.js';
+import type { SigningKey } from './jwt.js';
+
+const require = createRequire(import.meta.url);
+
+/** Azurite's well-known development account, always kept alongside the ones we add. */
+const DEV_ACCOUNT = 'devstoreaccount1';
+const DEV_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+
+interface AzuriteServer {
+  start(): Promise<void>;
+  close(): Promise<void>;
+  getHttpServerAddress(): string;
+  accountDataStore: { refresh(): void };
+}
+
+/** What the stand-in needs to know about a blob to check it the way Azure checks a VHD source. */
+export interface BlobFacts {
+  exists: boolean;
+  blobType?: string;
+  length?: number;
+  /** The last 512 bytes (the VHD footer of a fixed VHD). */
+  tail?: Buffer;
+}
+
+/**
+ * Blob storage for the stand-in: Azurite's blob service in this process, over HTTPS with our
+ * certificate and with Entra (OAuth) sign-in enabled, so clients upload with the same
+ * bearer-token credential they use for ARM. Storage accounts created through ARM become Azurite
+ * accounts (Azurite reads accounts from AZURITE_ACCOUNTS; we set it and ask it to re-read).
+ */
+export class BlobService {
+  private server?: AzuriteServer;
+  private readonly accounts = new Map<string, string>([[DEV_ACCOUNT, DEV_KEY]]);
+  origin = '';
+
+  constructor(
+    private readonly dataDir: string,
+    private readonly tls: { certPath: string; keyPath: string; caCertPem: string },
+    private readonly tokenKey: SigningKey,
+  ) {}
+
+  async start(port: number, accounts: Iterable<string>): Promise<void> {
+    for (const name of accounts) this.accounts.set(name, randomBytes(32).toString('base64'));
+    this.publishAccounts();
+    const dir = join(this.dataDir, 'azurite');
+    mkdirSync(dir, { recursive: true });
+    const BlobConfiguration = require('azurite/dist/src/blob/BlobConfiguration.js').default;
+    const BlobServer = require('azurite/dist/src/blob/BlobServer.js').default;
+    const config = new BlobConfiguration(
+      '127.0.0.1',
+      port,
+      undefined,
+      join(dir, '__azurite_db_blob__.json'),
+      join(dir, '__azurite_db_blob_extent__.json'),
+      [{ locationId: 'Default', locationPath: join(dir, 'blobstorage'), maxConcurrency: 10 }],
+      false, // access log
+      undefined,
+      false, // debug log
+      undefined,
+      true, // loose: ignore headers Azurite does not support
+      true, // skipApiVersionCheck: newer SDKs send newer x-ms-version values
+      this.tls.certPath,
+      this.tls.keyPath,
+      '',
+      'basic', // accept Entra bearer tokens (signature not checked by Azurite; we issue them)
+      false,
+      false,
+    );
+    this.server = new BlobServer(config) as AzuriteServer;
+    await this.server.start();
+    this.origin = this.server.getHttpServerAddress();
+  }
+
+  async close(): Promise<void> {
+    await this.server?.close();
+  }
+
+  /** Makes `name` a blob account; returns its blob endpoint (path-style, as Azurite serves it). */
+  registerAccount(name: string): string {
+    if (!this.accounts.has(name)) {
+      this.accounts.set(name, randomBytes(32).toString('base64'));
+      this.publishAccounts();
+      this.server?.accountDataStore.refresh();
+    }
+    return this.endpointFor(name);
+  }
+
+  endpointFor(name: string): string {
+    return `${this.origin}/${name}/`;
+  }
+
+  private publishAccounts(): void {
+    process.env.AZURITE_ACCOUNTS = [...this.accounts].map(([n, k]) => `${n}:${k}`).join(';');
+  }
+
+  /** Splits a path-style blob URL of ours into account, container and blob name. */
+  parseBlobUrl(uri: string): { account: string; container: string; blob: string } | undefined {
+    let url: URL;
+    try {
+      url = new URL(uri);
+    } catch {
+      return undefined;
+    }
+    if (url.origin !== this.origin) return undefined;
+    const [, account, container, ...rest] = url.pathname.split('/');
+    if (!account || !container || rest.length === 0) return undefined;
+    return { account, container, blob: rest.map(decodeURIComponent).join('/') };
+  }
+
+  /** Reads the blob's type, length and last 512 bytes, as the compute service would. */
+  async inspect(uri: string): Promise<BlobFacts> {
+    const head = await this.call('HEAD', uri);
+    if (head.status === 404) return { exists: false };
+    if (head.status >= 300) throw new Error(`blob HEAD ${uri} answered ${head.status}`);
+    const length = Number(head.headers['content-length'] ?? 0);
+    const blobType = String(head.headers['x-ms-blob-type'] ?? '');
+    if (length < 512) return { exists: true, blobType, length, tail: Buffer.alloc(0) };
+    const tail = await this.call('GET', uri, { 'x-ms-range': `bytes=${length - 512}-${length - 1}` });
+    return { exists: true, blobType, length, tail: tail.body };
+  }
+
+  private call(
+    method: string,
+    uri: string,
+    extra: Record<string, string> = {},
+  ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+    const now = Math.floor(Date.now() / 1000);
+    const token = signJwt(this.tokenKey, {
+      aud: 'https://storage.azure.com',
+      iss: 'https://sts.windows.net/00000000-0000-0000-0000-000000000000/',
+      iat: now,
+      nbf: now - 5,
+      exp: now + 600,
+      oid: 'compute-resource-provider',
+      tid: '00000000-0000-0000-0000-000000000000',
+    });
+    return new Promise((resolve, reject) => {
+      const req = request(
+        uri,
+        {
+          method,
+          ca: this.tls.caCertPem,
+          headers: { authorization: `Bearer ${token}`, 'x-ms-version': '2025-01-05', ...extra },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+          );
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+  }
+}

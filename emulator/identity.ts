@@ -1,0 +1,227 @@
+import { randomUUID } from 'node:crypto';
+import { ArmError } from './http.js';
+import type { Req, Res } from './http.js';
+import { checkJwt, jwks, signJwt } from './jwt.js';
+import type { Claims, SigningKey } from './jwt.js';
+import type { Store } from './store.js';
+
+/** ARM accepts tokens minted for any of these audiences (what Azure's own 401 message lists). */
+export const ARM_AUDIENCES = [
+  'https://management.azure.com',
+  'https://management.azure.com/',
+  'https://management.core.windows.net',
+  'https://management.core.windows.net/',
+];
+
+export interface IdentitySettings {
+  /** Lifetime of the Entra access tokens we issue. */
+  accessTokenSeconds: number;
+  /** Lifetime of GitHub-style OIDC ID tokens (GitHub's own are a few minutes). */
+  idTokenSeconds: number;
+}
+
+export const FEDERATED_AUDIENCE = 'api://AzureADTokenExchange';
+
+/**
+ * The Entra-ID-like login host and the GitHub-Actions-like OIDC token host. Both are served on
+ * the login port, as they would be on their own hosts in real life.
+ */
+export class Identity {
+  constructor(
+    private readonly entraKey: SigningKey,
+    private readonly oidcKey: SigningKey,
+    private readonly store: Store,
+    readonly settings: IdentitySettings,
+    /** The bearer token the Actions runner would hand a job in ACTIONS_ID_TOKEN_REQUEST_TOKEN. */
+    readonly oidcRequestToken: string,
+  ) {}
+
+  oidcIssuer(origin: string): string {
+    return `${origin}/_actions`;
+  }
+
+  /** Routes for the login host; undefined when the path is not ours. */
+  handle(req: Req): Res | undefined {
+    const path = req.path;
+    let m: RegExpMatchArray | null;
+    if (req.method === 'GET' && /^\/_actions\/idtoken$/i.test(path)) return this.idToken(req);
+    if (req.method === 'GET' && /^\/_actions\/\.well-known\/jwks$/i.test(path)) {
+      return { status: 200, body: jwks(this.oidcKey) };
+    }
+    if (req.method === 'GET' && /^\/_actions\/\.well-known\/openid-configuration$/i.test(path)) {
+      const issuer = this.oidcIssuer(req.origin);
+      return {
+        status: 200,
+        body: { issuer, jwks_uri: `${issuer}/.well-known/jwks`, id_token_signing_alg_values_supported: ['RS256'] },
+      };
+    }
+    if (req.method === 'GET' && /^\/common\/discovery\/instance$/i.test(path)) {
+      return this.instanceDiscovery(req);
+    }
+    if ((m = path.match(/^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/i)) && req.method === 'GET') {
+      return { status: 200, body: this.openIdConfiguration(req.origin, m[1]!) };
+    }
+    if ((m = path.match(/^\/([^/]+)\/discovery\/v2\.0\/keys$/i)) && req.method === 'GET') {
+      return { status: 200, body: jwks(this.entraKey) };
+    }
+    if ((m = path.match(/^\/([^/]+)\/oauth2\/v2\.0\/token$/i)) && req.method === 'POST') {
+      return this.token(req, m[1]!);
+    }
+    return undefined;
+  }
+
+  private openIdConfiguration(origin: string, tenant: string): Record<string, unknown> {
+    return {
+      token_endpoint: `${origin}/${tenant}/oauth2/v2.0/token`,
+      token_endpoint_auth_methods_supported: ['client_secret_post', 'private_key_jwt', 'client_secret_basic'],
+      jwks_uri: `${origin}/${tenant}/discovery/v2.0/keys`,
+      response_modes_supported: ['query', 'fragment', 'form_post'],
+      subject_types_supported: ['pairwise'],
+      id_token_signing_alg_values_supported: ['RS256'],
+      response_types_supported: ['code', 'id_token', 'code id_token', 'id_token token'],
+      scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
+      issuer: `${origin}/${tenant}/v2.0`,
+      request_uri_parameter_supported: false,
+      authorization_endpoint: `${origin}/${tenant}/oauth2/v2.0/authorize`,
+      device_authorization_endpoint: `${origin}/${tenant}/oauth2/v2.0/devicecode`,
+      end_session_endpoint: `${origin}/${tenant}/oauth2/v2.0/logout`,
+      tenant_region_scope: 'NA',
+      cloud_instance_name: 'stand-in.local',
+      cloud_graph_host_name: 'graph.stand-in.local',
+      msgraph_host: 'graph.stand-in.local',
+    };
+  }
+
+  private instanceDiscovery(req: Req): Res {
+    const host = new URL(req.origin).host;
+    return {
+      status: 200,
+      body: {
+        tenant_discovery_endpoint: `${req.origin}/common/v2.0/.well-known/openid-configuration`,
+        'api-version': '1.1',
+        metadata: [{ preferred_network: host, preferred_cache: host, aliases: [host] }],
+      },
+    };
+  }
+
+  private idToken(req: Req): Res {
+    const auth = String(req.headers.authorization ?? '');
+    if (auth !== `Bearer ${this.oidcRequestToken}` && auth !== `bearer ${this.oidcRequestToken}`) {
+      return { status: 401, body: { message: 'Bad credentials' } };
+    }
+    const now = Math.floor(Date.now() / 1000);
+    const audience = req.query.get('audience') ?? 'https://github.com/local';
+    const value = signJwt(this.oidcKey, {
+      iss: this.oidcIssuer(req.origin),
+      aud: audience,
+      sub: 'repo:local/compute-gallery-actions:ref:refs/heads/main',
+      repository: 'local/compute-gallery-actions',
+      ref: 'refs/heads/main',
+      jti: randomUUID(),
+      iat: now,
+      nbf: now - 5,
+      exp: now + this.settings.idTokenSeconds,
+    });
+    return { status: 200, body: { count: 1, value } };
+  }
+
+  private token(req: Req, tenant: string): Res {
+    const form = new URLSearchParams(req.rawBody);
+    const clientId = form.get('client_id') ?? '';
+    const scope = form.get('scope') ?? '';
+    if (form.get('grant_type') !== 'client_credentials') {
+      return aadError(400, 'unsupported_grant_type', 'AADSTS70003', 'The app requested an unsupported grant type.');
+    }
+    if (!clientId) return aadError(400, 'invalid_request', 'AADSTS900144', "The request body must contain the following parameter: 'client_id'.");
+    const resource = scope.split(' ').find((s) => s.endsWith('/.default'));
+    if (!resource) {
+      return aadError(400, 'invalid_scope', 'AADSTS1002012', `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier.`);
+    }
+    const secret = form.get('client_secret');
+    const assertion = form.get('client_assertion');
+    const now = Math.floor(Date.now() / 1000);
+    if (assertion) {
+      const check = checkJwt(assertion, this.oidcKey, now);
+      if (!check.ok) {
+        return check.reason === 'expired'
+          ? aadError(400, 'invalid_client', 'AADSTS700024', 'Client assertion is not within its valid time range.')
+          : aadError(401, 'invalid_client', 'AADSTS70021', 'No matching federated identity record found for presented assertion.');
+      }
+      if (check.claims.aud !== FEDERATED_AUDIENCE) {
+        return aadError(401, 'invalid_client', 'AADSTS700212', `No matching federated identity record found for presented assertion audience '${String(check.claims.aud)}'.`);
+      }
+    } else if (secret) {
+      const registered = this.store.world.clients[clientId];
+      if (registered !== undefined && registered !== secret) {
+        return aadError(401, 'invalid_client', 'AADSTS7000215', 'Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.');
+      }
+    } else {
+      return aadError(401, 'invalid_client', 'AADSTS7000218', "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+    }
+    const aud = resource.slice(0, -'/.default'.length);
+    const claims: Claims = {
+      aud,
+      iss: `https://sts.windows.net/${tenant}/`,
+      iat: now,
+      nbf: now - 5,
+      exp: now + this.settings.accessTokenSeconds,
+      appid: clientId,
+      azp: clientId,
+      oid: clientId,
+      sub: clientId,
+      tid: tenant,
+      idtyp: 'app',
+      ver: '1.0',
+    };
+    return {
+      status: 200,
+      body: {
+        token_type: 'Bearer',
+        expires_in: this.settings.accessTokenSeconds,
+        ext_expires_in: this.settings.accessTokenSeconds,
+        access_token: signJwt(this.entraKey, claims),
+      },
+    };
+  }
+
+  /** Checks an ARM request's bearer token the way ARM does, throwing an ARM-shaped 401. */
+  authorizeArm(req: Req): Claims {
+    const auth = String(req.headers.authorization ?? '');
+    const challenge = (desc: string): Record<string, string> => ({
+      'www-authenticate': `Bearer authorization_uri="https://login.microsoftonline.com/common", error="invalid_token", error_description="${desc}"`,
+    });
+    if (!/^bearer /i.test(auth)) {
+      throw new ArmError(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing.", undefined, challenge('The authentication failed because of missing Authorization header.'));
+    }
+    const token = auth.slice(7).trim();
+    const now = Math.floor(Date.now() / 1000);
+    const check = checkJwt(token, this.entraKey, now);
+    if (!check.ok) {
+      if (check.reason === 'expired') {
+        const exp = new Date(Number(check.claims?.exp) * 1000).toISOString();
+        throw new ArmError(401, 'ExpiredAuthenticationToken', `The access token expiry UTC time '${exp}' is earlier than current UTC time '${new Date().toISOString()}'.`, undefined, challenge('The access token has expired.'));
+      }
+      throw new ArmError(401, 'InvalidAuthenticationToken', 'The access token is invalid.', undefined, challenge('The access token signature is invalid.'));
+    }
+    const aud = String(check.claims.aud ?? '');
+    if (!ARM_AUDIENCES.includes(aud)) {
+      throw new ArmError(401, 'InvalidAuthenticationTokenAudience', `The access token has been obtained for wrong audience or resource '${aud}'. It should exactly match with one of the allowed audiences '${ARM_AUDIENCES.join("','")}'.`, undefined, challenge('The access token has an invalid audience.'));
+    }
+    return check.claims;
+  }
+}
+
+function aadError(status: number, error: string, code: string, text: string): Res {
+  const traceId = randomUUID();
+  return {
+    status,
+    body: {
+      error,
+      error_description: `${code}: ${text} Trace ID: ${traceId} Correlation ID: ${randomUUID()} Timestamp: ${new Date().toISOString()}`,
+      error_codes: [Number(code.replace('AADSTS', ''))],
+      timestamp: new Date().toISOString(),
+      trace_id: traceId,
+      correlation_id: randomUUID(),
+    },
+  };
+}

@@ -1,0 +1,144 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** One ARM resource as the stand-in keeps it. `body` is what GET returns, minus computed parts. */
+export interface StoredResource {
+  id: string;
+  /** ARM type, e.g. `Microsoft.Compute/galleries/images/versions`. */
+  type: string;
+  name: string;
+  location: string;
+  tags?: Record<string, string>;
+  properties: Record<string, unknown>;
+  /** Non-ARM bookkeeping: never serialised to clients. */
+  internal: ResourceInternal;
+}
+
+export interface ResourceInternal {
+  createdAt: number;
+  /** The long-running operation currently running on this resource, if any. */
+  operationId?: string;
+  /** Per-region replication timeline for image versions. */
+  replication?: RegionReplication[];
+  /** Set while a DELETE is in flight. */
+  deleting?: boolean;
+}
+
+export interface RegionReplication {
+  region: string;
+  startedAt: number;
+  durationMs: number;
+  fails: boolean;
+}
+
+export type OperationStatus = 'InProgress' | 'Succeeded' | 'Failed' | 'Canceled';
+
+/** A long-running operation: its outcome is decided when it starts and revealed over time. */
+export interface Operation {
+  id: string;
+  kind: 'create' | 'update' | 'delete' | 'action';
+  resourceId: string;
+  location: string;
+  startedAt: number;
+  durationMs: number;
+  outcome: 'Succeeded' | 'Failed';
+  error?: { code: string; message: string };
+  /** Set once the effects of completion were applied to the resource store. */
+  settled?: boolean;
+}
+
+export interface RequestRecord {
+  seq: number;
+  time: string;
+  method: string;
+  path: string;
+  query: string;
+  status: number;
+  /** What the fault injector did to this request, if anything. */
+  fault?: string;
+}
+
+export interface WorldState {
+  version: 1;
+  resources: Record<string, StoredResource>;
+  operations: Record<string, Operation>;
+  /** Registered client secrets; clients not listed here may use any non-empty secret. */
+  clients: Record<string, string>;
+}
+
+const emptyState = (): WorldState => ({ version: 1, resources: {}, operations: {}, clients: {} });
+
+/**
+ * The persisted world. Every mutation is written to `state.json` in the data dir with an atomic
+ * rename, and the file is re-read when another process changed it, so a restarted stand-in (or a
+ * second one on the same dir) sees the same resources.
+ */
+export class Store {
+  private state: WorldState;
+  private readonly path: string;
+  private lastMtimeMs = 0;
+
+  constructor(dataDir: string) {
+    mkdirSync(dataDir, { recursive: true });
+    this.path = join(dataDir, 'state.json');
+    this.state = emptyState();
+    this.reloadIfChanged();
+  }
+
+  /** Picks up writes made by another process since we last read or wrote the file. */
+  reloadIfChanged(): void {
+    if (!existsSync(this.path)) return;
+    const mtime = statSync(this.path).mtimeMs;
+    if (mtime === this.lastMtimeMs) return;
+    this.state = { ...emptyState(), ...(JSON.parse(readFileSync(this.path, 'utf8')) as WorldState) };
+    this.lastMtimeMs = mtime;
+  }
+
+  save(): void {
+    const tmp = `${this.path}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(this.state));
+    renameSync(tmp, this.path);
+    this.lastMtimeMs = statSync(this.path).mtimeMs;
+  }
+
+  get world(): WorldState {
+    return this.state;
+  }
+
+  reset(): void {
+    this.state = emptyState();
+    this.save();
+  }
+
+  get(id: string): StoredResource | undefined {
+    return this.state.resources[key(id)];
+  }
+
+  put(resource: StoredResource): void {
+    this.state.resources[key(resource.id)] = resource;
+  }
+
+  delete(id: string): void {
+    delete this.state.resources[key(id)];
+  }
+
+  /** Children of `parentId` of the given ARM type. */
+  children(parentId: string, type: string): StoredResource[] {
+    // The ARM type fixes the depth, so "descendant of that type" is "child".
+    const t = type.toLowerCase();
+    return this.descendants(parentId).filter((r) => r.type.toLowerCase() === t);
+  }
+
+  /** Every resource whose ID starts with `prefixId/` (all descendants). */
+  descendants(prefixId: string): StoredResource[] {
+    const prefix = key(prefixId) + '/';
+    return Object.values(this.state.resources).filter((r) => key(r.id).startsWith(prefix));
+  }
+
+  all(): StoredResource[] {
+    return Object.values(this.state.resources);
+  }
+}
+
+/** ARM IDs compare case-insensitively. */
+export const key = (id: string): string => id.toLowerCase().replace(/\/+$/, '');
