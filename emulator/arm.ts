@@ -168,7 +168,7 @@ export class Arm {
     }
     const parts = id.split('/');
     const providerIdx = parts.findIndex((p) => p.toLowerCase() === 'providers');
-    for (let end = providerIdx + 5; providerIdx > 0 && end < parts.length; end += 2) {
+    for (let end = providerIdx + 4; providerIdx > 0 && end < parts.length; end += 2) {
       const parentId = parts.slice(0, end).join('/');
       if (!this.store.get(parentId)) {
         throw new ArmError(404, 'ParentResourceNotFound', `Can not perform requested operation on nested resource. Parent resource '${parts.slice(providerIdx + 3, end).filter((_, i) => i % 2 === 0).join('/')}' not found.`);
@@ -195,9 +195,12 @@ export class Arm {
   }
 
   private list(req: Req, parentId: string, type: string): Res {
-    if (!parentId.toLowerCase().match(/^\/subscriptions\/[^/]+$/)) this.requireParents(`${parentId}/x/y`);
-    if (type !== T.rg && /resourcegroups\/[^/]+$/i.test(parentId) && !this.store.get(parentId)) {
-      throw new ArmError(404, 'ResourceGroupNotFound', `Resource group '${parentId.split('/').pop()}' could not be found.`);
+    if (/\/resourcegroups\/[^/]+/i.test(parentId) && !this.store.get(parentId)) {
+      this.requireParents(parentId);
+      if (/\/resourcegroups\/[^/]+$/i.test(parentId)) {
+        throw new ArmError(404, 'ResourceGroupNotFound', `Resource group '${parentId.split('/').pop()}' could not be found.`);
+      }
+      throw new ArmError(404, 'ParentResourceNotFound', `Can not perform requested operation on nested resource. Parent resource '${parentId.split('/').pop()}' not found.`);
     }
     const items = this.store
       .children(parentId, type)

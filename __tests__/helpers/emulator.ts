@@ -56,3 +56,31 @@ export async function startTestEmulator(options: Partial<EmulatorOptions> = {}):
     },
   });
 }
+
+/** A raw ARM call with a real token, for set-up the SDK under test does not cover. */
+export async function armRequest<T = Record<string, unknown>>(
+  emu: TestEmulator,
+  method: string,
+  path: string,
+  body?: unknown,
+  apiVersion = '2025-12-03',
+): Promise<{ status: number; headers: Headers; body: T }> {
+  const token = await emu.credential().getToken('https://management.azure.com/.default');
+  const sep = path.includes('?') ? '&' : '?';
+  const res = await fetch(`${emu.endpoint}${path}${sep}api-version=${apiVersion}`, {
+    method,
+    headers: { authorization: `Bearer ${token.token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : {}) as T };
+}
+
+/** Creates a resource group and a storage account; returns the account's resource ID. */
+export async function seedStorage(emu: TestEmulator, rg: string, account: string, location = 'westus2'): Promise<string> {
+  await armRequest(emu, 'PUT', `/subscriptions/${SUBSCRIPTION}/resourcegroups/${rg}`, { location }, '2024-11-01');
+  const id = `/subscriptions/${SUBSCRIPTION}/resourceGroups/${rg}/providers/Microsoft.Storage/storageAccounts/${account}`;
+  const res = await armRequest(emu, 'PUT', id, { location, sku: { name: 'Standard_LRS' }, kind: 'StorageV2' }, '2023-05-01');
+  if (res.status >= 300) throw new Error(`storage account: ${res.status} ${JSON.stringify(res.body)}`);
+  return id;
+}
