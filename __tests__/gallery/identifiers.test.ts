@@ -10,6 +10,7 @@ import {
   parseGalleryId,
   parseGalleryImageVersionId,
   parseImageDefinitionId,
+  parseImageSource,
   parseManagedImageId,
   parseStorageAccountId,
   sameResourceId,
@@ -169,5 +170,45 @@ describe('sameResourceId', () => {
   it('ignores case, as ARM does', () => {
     expect(sameResourceId(RECORDED_VERSION_ID, RECORDED_VERSION_ID.toUpperCase())).toBe(true);
     expect(sameResourceId(RECORDED_VERSION_ID, PACKER_IMAGE_ID)).toBe(false);
+  });
+});
+
+describe('parseImageSource', () => {
+  const STORAGE_ID = `${RECORDED_SCOPE}/Microsoft.Storage/storageAccounts/devstoreaccount1`;
+
+  it('tells a managed image from a gallery image version', () => {
+    expect(parseImageSource(PACKER_IMAGE_ID, undefined).kind).toBe('managed-image');
+    expect(parseImageSource(RECORDED_VERSION_ID, undefined).kind).toBe('gallery-image-version');
+  });
+
+  it('accepts the path-style blob URL that Azurite serves', () => {
+    // Arrange
+    const url = 'https://127.0.0.1:10000/devstoreaccount1/vhds/capi-ubuntu-2404.vhd';
+
+    // Act
+    const source = parseImageSource(url, STORAGE_ID);
+
+    // Assert
+    expect(source).toMatchObject({ kind: 'vhd', uri: url, storageAccountId: STORAGE_ID });
+  });
+
+  it('rejects a blob URL without a container', () => {
+    const act = () => parseImageSource('https://a01.blob.core.windows.net/image.vhd', STORAGE_ID);
+    expect(act).toThrow(
+      /^Invalid input 'source': 'https:\/\/a01\.blob\.core\.windows\.net\/image\.vhd'/,
+    );
+  });
+
+  it('names the inputs the caller uses', () => {
+    // Arrange
+    const inputs = { source: 'source-image-version-id', storageAccountId: 'storage-account-id' };
+
+    // Act
+    const act = () => parseImageSource('capi-1234567890', undefined, inputs);
+
+    // Assert
+    expect(act).toThrow(
+      /^Invalid input 'source-image-version-id': 'capi-1234567890'\. Expected a managed image ID/,
+    );
   });
 });

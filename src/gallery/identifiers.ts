@@ -5,6 +5,7 @@
  * names inside are checked against the same rules as the inputs, so `versions/latest` is not a
  * gallery image version ID.
  */
+import { InputError } from '../common/errors.js';
 import {
   galleryNameRule,
   imageDefinitionNameRule,
@@ -198,4 +199,118 @@ export function formatCommunityImageVersionId(id: CommunityImageVersionId): stri
 /** Whether two IDs name the same resource: ARM compares IDs without regard to case. */
 export function sameResourceId(a: string, b: string): boolean {
   return sameText(a, b);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Image version sources: what build-image hands to publish-to-gallery, and promote to itself.
+
+/** What a new image version is created from. */
+export type ImageSource =
+  | {
+      /** A managed image (`Microsoft.Compute/images`), as Packer leaves behind. */
+      readonly kind: 'managed-image';
+      /** The resource ID as given. */
+      readonly id: string;
+      readonly managedImage: ManagedImageId;
+    }
+  | {
+      /** A version in a gallery: promotion copies exactly the bits that were tested. */
+      readonly kind: 'gallery-image-version';
+      /** The resource ID as given. */
+      readonly id: string;
+      readonly galleryImageVersion: GalleryImageVersionId;
+    }
+  | {
+      /** A page blob holding a fixed VHD. */
+      readonly kind: 'vhd';
+      /** The blob URL. */
+      readonly uri: string;
+      /** The account holding the blob; the gallery reads the blob through it. */
+      readonly storageAccountId: string;
+      readonly storageAccount: StorageAccountId;
+    };
+
+/** The names of the two inputs a source comes from, for error messages. */
+export interface ImageSourceInputs {
+  readonly source: string;
+  readonly storageAccountId: string;
+}
+
+const SOURCE_FORMS =
+  `a managed image ID (${RESOURCE_ID_FORMS.managedImage}), ` +
+  `a gallery image version ID (${RESOURCE_ID_FORMS.galleryImageVersion}), ` +
+  'or the https:// URL of a VHD page blob';
+
+/**
+ * Tells the kind of source from its text: a managed image ID, a gallery image version ID, or
+ * an https blob URL. Only a VHD takes a storage account ID, and it must have one.
+ * @throws InputError naming the input at fault.
+ */
+export function parseImageSource(
+  source: string,
+  storageAccountId: string | undefined,
+  inputs: ImageSourceInputs = { source: 'source', storageAccountId: 'source-storage-account-id' },
+): ImageSource {
+  if (/[\s,]/.test(source)) {
+    throw new InputError(inputs.source, source, `Expected exactly one source: ${SOURCE_FORMS}.`);
+  }
+  if (!source.startsWith('/')) return parseVhdSource(source, storageAccountId, inputs);
+  if (storageAccountId !== undefined) {
+    throw new InputError(
+      inputs.storageAccountId,
+      storageAccountId,
+      `Only a VHD source takes a storage account ID; ${inputs.source} is a resource ID. Remove it.`,
+    );
+  }
+  const managedImage = parseManagedImageId(source);
+  if (managedImage) return { kind: 'managed-image', id: source, managedImage };
+  const galleryImageVersion = parseGalleryImageVersionId(source);
+  if (galleryImageVersion)
+    return { kind: 'gallery-image-version', id: source, galleryImageVersion };
+  throw new InputError(inputs.source, source, `Expected ${SOURCE_FORMS}.`);
+}
+
+/**
+ * A blob URL: https, with a container and a blob in its path (`https://<account>.blob.<suffix>/
+ * <container>/<blob>`, or path-style `https://<host>/<account>/<container>/<blob>` as Azurite
+ * serves). A query is refused: the gallery reads through the storage account ID, and a SAS token
+ * would be a secret quoted in logs, so the error shows the URL without it.
+ */
+function parseVhdSource(
+  source: string,
+  storageAccountId: string | undefined,
+  inputs: ImageSourceInputs,
+): ImageSource {
+  const url = URL.canParse(source) ? new URL(source) : undefined;
+  const redacted = url?.search ? `${source.split('?')[0]}?<redacted>` : source;
+  const path = url?.pathname.split('/').filter((part) => part !== '') ?? [];
+  const valid =
+    url?.protocol === 'https:' && !url.search && !url.hash && !url.username && path.length >= 2;
+  if (!valid) {
+    throw new InputError(inputs.source, redacted, `Expected ${SOURCE_FORMS}, without a query.`);
+  }
+  if (storageAccountId === undefined) {
+    throw new InputError(
+      inputs.storageAccountId,
+      '',
+      `Required for a VHD source (${inputs.source} is a blob URL). Expected ${RESOURCE_ID_FORMS.storageAccount}.`,
+    );
+  }
+  const storageAccount = parseStorageAccountId(storageAccountId);
+  if (!storageAccount) {
+    throw new InputError(
+      inputs.storageAccountId,
+      storageAccountId,
+      `Expected ${RESOURCE_ID_FORMS.storageAccount}.`,
+    );
+  }
+  const hostAccount = /^([a-z0-9]{3,24})\.blob\./.exec(url.hostname)?.[1];
+  if (hostAccount !== undefined && hostAccount !== storageAccount.storageAccount.toLowerCase()) {
+    throw new InputError(
+      inputs.storageAccountId,
+      storageAccountId,
+      `It names account '${storageAccount.storageAccount}', but the VHD is in account '${hostAccount}'.`,
+    );
+  }
+  return { kind: 'vhd', uri: url.href, storageAccountId, storageAccount };
 }

@@ -1,0 +1,429 @@
+/**
+ * Reads and validates every input of publish-to-gallery (DESIGN §4) into one typed settings
+ * object, before any Azure call: a bad input fails here, naming the input, and nothing is
+ * created. Defaults live in {@link PUBLISH_TO_GALLERY_DEFAULTS} only; action.yml must declare
+ * the same values.
+ */
+import { InputError } from '../../common/errors.js';
+import { type ImageSource, parseImageSource } from '../../gallery/identifiers.js';
+import {
+  type Architecture,
+  ARCHITECTURES,
+  checkName,
+  galleryNameRule,
+  HYPER_V_GENERATIONS,
+  type HyperVGeneration,
+  imageDefinitionNameRule,
+  imageVersionNameRule,
+  MAX_REPLICAS_PER_REGION,
+  type NameRule,
+  normalizeRegionName,
+  offerRule,
+  OS_TYPES,
+  type OsType,
+  publicNamePrefixRule,
+  publisherRule,
+  regionNameRule,
+  REPLICATION_MODES,
+  type ReplicationMode,
+  resourceGroupNameRule,
+  SECURITY_TYPES,
+  type SecurityType,
+  skuRule,
+  STORAGE_ACCOUNT_TYPES,
+  type StorageAccountType,
+} from '../../gallery/names.js';
+import {
+  type AzureConnectionSettings,
+  getAzureConnectionInputs,
+  getBooleanInput,
+  getEnumInput,
+  getIntegerInput,
+  getKeyValueInput,
+  getOptionalEnumInput,
+  getOptionalInput,
+  getRequiredInput,
+  getTargetRegionsInput,
+  type InputReader,
+  parseFutureDate,
+} from '../../github/inputs.js';
+import type { IsoDate } from '../../kubernetes/dates.js';
+import {
+  imageVersionForKubernetes,
+  type KubernetesVersion,
+  minorKey,
+  parseKubernetesVersion,
+} from '../../kubernetes/version.js';
+
+export const IF_EXISTS_POLICIES = ['skip', 'replace', 'fail'] as const;
+export type IfExistsPolicy = (typeof IF_EXISTS_POLICIES)[number];
+
+export const SHARING_MODES = ['private', 'community'] as const;
+export type SharingMode = (typeof SHARING_MODES)[number];
+
+/**
+ * Every default of publish-to-gallery, keyed by input name, so that a test can hold action.yml
+ * to them. `security-type` has no single default; see {@link defaultSecurityType}.
+ */
+export const PUBLISH_TO_GALLERY_DEFAULTS = {
+  /** Most Kubernetes node images are Linux. */
+  'os-type': 'Linux',
+  /** Azure's own default for new definitions since api-version 2025-03-03. */
+  'hyper-v-generation': 'V2',
+  architecture: 'x64',
+  /** One replica per region is enough for staging; use 3 or more in production. */
+  'replica-count': 1,
+  /** Available in every region, unlike ZRS. */
+  'storage-account-type': 'Standard_LRS',
+  /** `Shallow` is for testing only. */
+  'replication-mode': 'Full',
+  'exclude-from-latest': false,
+  /** Re-running a workflow must not fail or replace what an earlier run published. */
+  'if-exists': 'skip',
+  sharing: 'private',
+  /** Replicating a 30 GiB image to many regions can take over an hour. */
+  'timeout-minutes': 120,
+} as const satisfies Record<string, string | number | boolean>;
+
+/**
+ * The security type when `security-type` is unset: what Azure itself picks for a new V2
+ * definition, and the only value a V1 definition can have.
+ */
+export function defaultSecurityType(generation: HyperVGeneration): SecurityType {
+  return generation === 'V2' ? 'TrustedLaunchSupported' : 'Standard';
+}
+
+/** The definition's properties. Azure never lets them change once the definition exists. */
+export interface DefinitionSettings {
+  /** `os-type`. */
+  readonly osType: OsType;
+  /** `hyper-v-generation`. */
+  readonly hyperVGeneration: HyperVGeneration;
+  /** `security-type`, the definition's `SecurityType` feature, always set explicitly. */
+  readonly securityType: SecurityType;
+  /** `architecture`. */
+  readonly architecture: Architecture;
+  /** `publisher`: with offer and sku, the identifier unique within the gallery. */
+  readonly publisher: string;
+  /** `offer`. */
+  readonly offer: string;
+  /** `sku`. */
+  readonly sku: string;
+}
+
+/** One region the version is replicated to, with every default filled in. */
+export interface TargetRegion {
+  /** Lower-case region name. */
+  readonly name: string;
+  /** Replicas in this region, 1-100. */
+  readonly replicas: number;
+  readonly storageAccountType: StorageAccountType;
+}
+
+export interface ReplicationSettings {
+  /**
+   * `target-regions` with `replica-count` and `storage-account-type` filled in. Always contains
+   * `location`, first when the user did not list it, since a version lives in its own region.
+   */
+  readonly targetRegions: readonly TargetRegion[];
+  /** `replica-count`: replicas in regions listed without a count. */
+  readonly replicaCount: number;
+  /** `storage-account-type`: for regions listed without one. */
+  readonly storageAccountType: StorageAccountType;
+  /** `replication-mode`. */
+  readonly mode: ReplicationMode;
+  /** `exclude-from-latest`: VMs asking for `latest` will not get this version. */
+  readonly excludeFromLatest: boolean;
+}
+
+/** `end-of-life-date`: a day, or the end of life of the Kubernetes minor, resolved later. */
+export type EndOfLifeSetting =
+  | { readonly kind: 'date'; readonly date: IsoDate }
+  | {
+      readonly kind: 'kubernetes';
+      /** The minor whose end of life to look up, e.g. `1.31`. */
+      readonly minor: string;
+    };
+
+/** `sharing` and, for a community gallery, what Azure shows to everyone. */
+export type SharingSettings =
+  | { readonly kind: 'private' }
+  | {
+      readonly kind: 'community';
+      /** `public-name-prefix`: the public name is this, `-` and a GUID. */
+      readonly publicNamePrefix: string;
+      /** `publisher-uri`. */
+      readonly publisherUri: string;
+      /** `publisher-contact`: an e-mail address. */
+      readonly publisherContact: string;
+      /** `eula`: the licence text or a link to it. */
+      readonly eula: string;
+    };
+
+export interface PublishToGallerySettings {
+  /** Subscription, sign-in and endpoints. */
+  readonly azure: AzureConnectionSettings;
+  /** `resource-group` holding the gallery; created if missing. */
+  readonly resourceGroup: string;
+  /** `location` of the gallery, the definition and the version (lower case). */
+  readonly location: string;
+  /** `gallery` name. */
+  readonly gallery: string;
+  /** `image-definition` name. */
+  readonly imageDefinition: string;
+  /** The version name: `image-version`, or `kubernetes-version` without its `v`. */
+  readonly imageVersion: string;
+  /** `kubernetes-version`, when the version was given that way. */
+  readonly kubernetesVersion?: KubernetesVersion;
+  /** `source` (and `source-storage-account-id` for a VHD). */
+  readonly source: ImageSource;
+  /** Properties of the image definition. */
+  readonly definition: DefinitionSettings;
+  /** Where and how the version is replicated. */
+  readonly replication: ReplicationSettings;
+  /** `end-of-life-date`, informational in Azure; unset when not given. */
+  readonly endOfLife?: EndOfLifeSetting;
+  /** `tags` for the version. */
+  readonly tags: Readonly<Record<string, string>>;
+  /** `if-exists`: what to do when the version name is taken. */
+  readonly ifExists: IfExistsPolicy;
+  /** `sharing` and the community gallery inputs. */
+  readonly sharing: SharingSettings;
+  /** `timeout-minutes`: the whole publish, replication included, 1-1440. */
+  readonly timeoutMinutes: number;
+}
+
+/**
+ * Reads every publish-to-gallery input through `read`. `now` decides which end-of-life dates
+ * count as past.
+ * @throws InputError for the first bad input found.
+ */
+export function getInputs(read: InputReader, now: Date): PublishToGallerySettings {
+  const azure = getAzureConnectionInputs(read);
+  const resourceGroup = requiredName(read, 'resource-group', resourceGroupNameRule);
+  const location = normalizeRegionName(requiredName(read, 'location', regionNameRule));
+  const gallery = requiredName(read, 'gallery', galleryNameRule);
+  const imageDefinition = requiredName(read, 'image-definition', imageDefinitionNameRule);
+  const version = readVersion(read);
+  return {
+    azure,
+    resourceGroup,
+    location,
+    gallery,
+    imageDefinition,
+    ...version,
+    source: readSource(read),
+    definition: readDefinition(read),
+    replication: readReplication(read, location),
+    ...optional('endOfLife', readEndOfLife(read, now, version.kubernetesVersion)),
+    tags: getKeyValueInput(read, 'tags'),
+    ifExists: getEnumInput(
+      read,
+      'if-exists',
+      IF_EXISTS_POLICIES,
+      PUBLISH_TO_GALLERY_DEFAULTS['if-exists'],
+    ),
+    sharing: readSharing(read),
+    timeoutMinutes: getIntegerInput(read, 'timeout-minutes', {
+      min: 1,
+      max: 1440,
+      defaultValue: PUBLISH_TO_GALLERY_DEFAULTS['timeout-minutes'],
+    }),
+  };
+}
+
+/** `{ key: value }`, or `{}` when value is undefined (exactOptionalPropertyTypes-proof). */
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+function requiredName(read: InputReader, name: string, rule: NameRule): string {
+  return checkName(rule, name, getRequiredInput(read, name));
+}
+
+/** Exactly one of `image-version` and `kubernetes-version`. */
+function readVersion(read: InputReader): {
+  imageVersion: string;
+  kubernetesVersion?: KubernetesVersion;
+} {
+  const imageVersion = getOptionalInput(read, 'image-version');
+  const kubernetes = getOptionalInput(read, 'kubernetes-version');
+  if (imageVersion !== undefined && kubernetes !== undefined) {
+    throw new InputError(
+      'kubernetes-version',
+      kubernetes,
+      `Set either image-version or kubernetes-version, not both (image-version is '${imageVersion}').`,
+    );
+  }
+  if (kubernetes !== undefined) {
+    return {
+      imageVersion: imageVersionForKubernetes(kubernetes, 'kubernetes-version'),
+      kubernetesVersion: parseKubernetesVersion(kubernetes, 'kubernetes-version'),
+    };
+  }
+  if (imageVersion === undefined) {
+    throw new InputError('image-version', '', 'Required unless kubernetes-version is set.');
+  }
+  return { imageVersion: checkName(imageVersionNameRule, 'image-version', imageVersion) };
+}
+
+function readSource(read: InputReader): ImageSource {
+  const source = getRequiredInput(read, 'source');
+  return parseImageSource(source, getOptionalInput(read, 'source-storage-account-id'));
+}
+
+/**
+ * The definition's properties, with the combinations Azure refuses caught here: Trusted Launch
+ * and confidential VMs need Generation 2, and so does Arm64.
+ */
+function readDefinition(read: InputReader): DefinitionSettings {
+  const defaults = PUBLISH_TO_GALLERY_DEFAULTS;
+  const osType = getEnumInput(read, 'os-type', OS_TYPES, defaults['os-type']);
+  const hyperVGeneration = getEnumInput(
+    read,
+    'hyper-v-generation',
+    HYPER_V_GENERATIONS,
+    defaults['hyper-v-generation'],
+  );
+  const architecture = getEnumInput(read, 'architecture', ARCHITECTURES, defaults.architecture);
+  if (architecture === 'Arm64' && hyperVGeneration === 'V1') {
+    throw new InputError('hyper-v-generation', 'V1', 'Arm64 images need V2.');
+  }
+  const securityType =
+    getOptionalEnumInput(read, 'security-type', SECURITY_TYPES) ??
+    defaultSecurityType(hyperVGeneration);
+  if (hyperVGeneration === 'V1' && securityType !== 'Standard') {
+    throw new InputError(
+      'security-type',
+      securityType,
+      'Trusted Launch and confidential VMs need hyper-v-generation V2; a V1 image can only be Standard.',
+    );
+  }
+  return {
+    osType,
+    hyperVGeneration,
+    securityType,
+    architecture,
+    publisher: requiredName(read, 'publisher', publisherRule),
+    offer: requiredName(read, 'offer', offerRule),
+    sku: requiredName(read, 'sku', skuRule),
+  };
+}
+
+/** Target regions with defaults filled in, and `location` among them. */
+function readReplication(read: InputReader, location: string): ReplicationSettings {
+  const defaults = PUBLISH_TO_GALLERY_DEFAULTS;
+  const replicaCount = getIntegerInput(read, 'replica-count', {
+    min: 1,
+    max: MAX_REPLICAS_PER_REGION,
+    defaultValue: defaults['replica-count'],
+  });
+  const storageAccountType = getEnumInput(
+    read,
+    'storage-account-type',
+    STORAGE_ACCOUNT_TYPES,
+    defaults['storage-account-type'],
+  );
+  const listed = getTargetRegionsInput(read, 'target-regions');
+  const regions = listed.some((r) => r.name === location)
+    ? listed
+    : [{ name: location }, ...listed];
+  return {
+    targetRegions: regions.map((region) => ({
+      name: region.name,
+      replicas: region.replicas ?? replicaCount,
+      storageAccountType: region.storageAccountType ?? storageAccountType,
+    })),
+    replicaCount,
+    storageAccountType,
+    mode: getEnumInput(read, 'replication-mode', REPLICATION_MODES, defaults['replication-mode']),
+    excludeFromLatest: getBooleanInput(
+      read,
+      'exclude-from-latest',
+      defaults['exclude-from-latest'],
+    ),
+  };
+}
+
+/**
+ * A date not in the past, or `kubernetes`: the end of life of the Kubernetes minor, which
+ * needs `kubernetes-version` to say which minor (an image version need not be one).
+ */
+function readEndOfLife(
+  read: InputReader,
+  now: Date,
+  kubernetesVersion: KubernetesVersion | undefined,
+): EndOfLifeSetting | undefined {
+  const value = getOptionalInput(read, 'end-of-life-date');
+  if (value === undefined) return undefined;
+  if (value.toLowerCase() !== 'kubernetes') {
+    return { kind: 'date', date: parseFutureDate('end-of-life-date', value, now) };
+  }
+  if (kubernetesVersion === undefined) {
+    throw new InputError(
+      'end-of-life-date',
+      value,
+      "'kubernetes' uses the end of life of the Kubernetes minor, so it needs kubernetes-version. " +
+        'Set kubernetes-version instead of image-version, or give a date as yyyy-mm-dd.',
+    );
+  }
+  return { kind: 'kubernetes', minor: minorKey(kubernetesVersion) };
+}
+
+/** The inputs only a community gallery uses, and how each is checked. */
+const COMMUNITY_INPUTS = {
+  'public-name-prefix': (value: string) =>
+    checkName(publicNamePrefixRule, 'public-name-prefix', value),
+  'publisher-uri': (value: string) => parseWebUrl('publisher-uri', value),
+  'publisher-contact': (value: string) => parseEmail('publisher-contact', value),
+  eula: (value: string) => value,
+} as const;
+
+/**
+ * `private`, or `community` with all four community inputs. Community inputs given to a
+ * private gallery are refused rather than ignored: they suggest the user meant community.
+ */
+function readSharing(read: InputReader): SharingSettings {
+  const mode = getEnumInput(read, 'sharing', SHARING_MODES, PUBLISH_TO_GALLERY_DEFAULTS.sharing);
+  const names = Object.keys(COMMUNITY_INPUTS) as (keyof typeof COMMUNITY_INPUTS)[];
+  if (mode === 'private') {
+    for (const name of names) {
+      const value = getOptionalInput(read, name);
+      if (value !== undefined) {
+        throw new InputError(
+          name,
+          value,
+          'Only used with sharing: community. Remove it or set sharing: community.',
+        );
+      }
+    }
+    return { kind: 'private' };
+  }
+  const [publicNamePrefix, publisherUri, publisherContact, eula] = names.map((name) => {
+    const value = getOptionalInput(read, name);
+    if (value === undefined) {
+      throw new InputError(
+        name,
+        '',
+        'Required with sharing: community; Azure shows it to everyone.',
+      );
+    }
+    return COMMUNITY_INPUTS[name](value);
+  }) as [string, string, string, string];
+  return { kind: 'community', publicNamePrefix, publisherUri, publisherContact, eula };
+}
+
+/** An absolute http(s) URL: the publisher's web site, shown as a link. */
+function parseWebUrl(name: string, value: string): string {
+  const url = URL.canParse(value) ? new URL(value) : undefined;
+  if (url?.protocol !== 'https:' && url?.protocol !== 'http:') {
+    throw new InputError(name, value, 'Expected a web address such as https://example.com.');
+  }
+  return value;
+}
+
+/** A plausible e-mail address; Azure shows it as the support contact. */
+function parseEmail(name: string, value: string): string {
+  if (/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)) return value;
+  throw new InputError(name, value, 'Expected an e-mail address such as support@example.com.');
+}
