@@ -3,7 +3,9 @@ import { InputError } from '../../../src/common/errors.js';
 import {
   getInputs,
   PUBLISH_TO_GALLERY_DEFAULTS,
+  PUBLISH_TO_GALLERY_INPUTS,
 } from '../../../src/actions/publish-to-gallery/inputs.js';
+import { AZURE_INPUT_DEFAULTS } from '../../../src/github/inputs.js';
 import { environmentInputReader, recordInputReader } from '../../../src/github/inputs.js';
 
 const NOW = new Date('2024-10-01T09:00:00Z');
@@ -231,6 +233,31 @@ describe('getInputs with valid inputs', () => {
     // Assert
     expect(settings.imageVersion).toBe('1.31.2');
     expect(settings.ifExists).toBe('fail');
+  });
+
+  it('reads exactly the inputs it lists, and defaults only those', () => {
+    // Arrange
+    const read = new Set<string>();
+    const all: Record<string, string> = {
+      ...MINIMAL,
+      ...COMMUNITY,
+      'end-of-life-date': '2025-10-28',
+    };
+    const spy = (name: string) => {
+      read.add(name);
+      return all[name];
+    };
+
+    // Act
+    getInputs(spy, NOW);
+
+    // Assert
+    expect([...read].sort()).toEqual([...PUBLISH_TO_GALLERY_INPUTS].sort());
+    const defaulted = [
+      ...Object.keys(PUBLISH_TO_GALLERY_DEFAULTS),
+      ...Object.keys(AZURE_INPUT_DEFAULTS),
+    ];
+    expect(PUBLISH_TO_GALLERY_INPUTS).toEqual(expect.arrayContaining(defaulted));
   });
 
   it('exposes its defaults in one place, keyed by input name', () => {

@@ -62,6 +62,47 @@ export const SHARING_MODES = ['private', 'community'] as const;
 export type SharingMode = (typeof SHARING_MODES)[number];
 
 /**
+ * Every input getInputs reads, so that a test can check action.yml declares exactly these.
+ * The Azure connection inputs come first, as in every action that talks to Azure.
+ */
+export const PUBLISH_TO_GALLERY_INPUTS = [
+  'subscription-id',
+  'tenant-id',
+  'client-id',
+  'arm-endpoint',
+  'authority-host',
+  'resource-group',
+  'location',
+  'gallery',
+  'image-definition',
+  'image-version',
+  'kubernetes-version',
+  'source',
+  'source-storage-account-id',
+  'os-type',
+  'hyper-v-generation',
+  'security-type',
+  'architecture',
+  'publisher',
+  'offer',
+  'sku',
+  'target-regions',
+  'replica-count',
+  'storage-account-type',
+  'replication-mode',
+  'exclude-from-latest',
+  'end-of-life-date',
+  'tags',
+  'if-exists',
+  'sharing',
+  'public-name-prefix',
+  'publisher-uri',
+  'publisher-contact',
+  'eula',
+  'timeout-minutes',
+] as const;
+
+/**
  * Every default of publish-to-gallery, keyed by input name, so that a test can hold action.yml
  * to them. `security-type` has no single default; see {@link defaultSecurityType}.
  */
