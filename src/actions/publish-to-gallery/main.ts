@@ -1,0 +1,62 @@
+import * as core from '@actions/core';
+import { BlobClient } from '@azure/storage-blob';
+import { createClients } from '../../azure/clients.js';
+import { createCredential } from '../../azure/credentials.js';
+import { systemClock } from '../../gallery/clock.js';
+import { environmentInputReader, getIntegerInput, getOptionalInput } from '../../github/inputs.js';
+import { actionsLogger, runAction, runUrl, setOutputs, writeSummary } from '../../github/runtime.js';
+import { fetchSupportCalendar } from '../../kubernetes/fetch-support.js';
+import { getInputs } from './inputs.js';
+import { publish } from './publish.js';
+import { publishSummary } from './summary.js';
+
+/** publish-to-gallery: gallery, definition and version made sure of, from the given source. */
+export async function run(): Promise<void> {
+  await runAction(async () => {
+    const read = environmentInputReader();
+    const now = new Date();
+    // Every input is checked before anything talks to Azure.
+    const settings = getInputs(read, now);
+    const pollIntervalMs = getIntegerInput(read, 'poll-interval-seconds', { min: 1, max: 600, defaultValue: 15 }) * 1000;
+    const sourceSha256 = getOptionalInput(read, 'source-sha256');
+
+    const signedIn = createCredential(settings.azure, {
+      env: process.env,
+      getIdToken: (audience) => core.getIDToken(audience),
+      maskSecret: (value) => core.setSecret(value),
+      logger: actionsLogger,
+    });
+    const clients = createClients(settings.azure, signedIn.credential, 'compute-gallery-actions/publish-to-gallery');
+    const result = await publish(settings, {
+      clients,
+      logger: actionsLogger,
+      clock: systemClock,
+      pollIntervalMs,
+      now,
+      loadSupportCalendar: () => fetchSupportCalendar({ logger: actionsLogger }),
+      readBlobDigest: async (uri) => (await new BlobClient(uri, signedIn.credential).getProperties()).metadata?.sha256,
+      ...(sourceSha256 ? { sourceSha256 } : {}),
+      provenance: provenanceTags(settings.kubernetesVersion ? settings.imageVersion : undefined),
+    });
+
+    setOutputs({
+      'image-version-id': result.version.id,
+      'image-definition-id': result.definitionId,
+      'gallery-id': result.galleryId,
+      'community-image-id': result.communityImageId,
+      'image-reference': result.imageReference,
+      created: String(result.version.created),
+    });
+    await writeSummary(publishSummary(settings, result));
+  });
+}
+
+function provenanceTags(kubernetesVersion: string | undefined): Record<string, string> {
+  const tags: Record<string, string> = {};
+  const url = runUrl();
+  if (url) tags['published-by'] = url;
+  if (process.env.GITHUB_REPOSITORY) tags.repository = process.env.GITHUB_REPOSITORY;
+  if (process.env.GITHUB_SHA) tags.commit = process.env.GITHUB_SHA;
+  if (kubernetesVersion) tags['kubernetes-version'] = kubernetesVersion;
+  return tags;
+}

@@ -1,0 +1,46 @@
+import { ComputeManagementClient } from '@azure/arm-compute';
+import { ResourceManagementClient } from '@azure/arm-resources';
+import type { TokenCredential } from '@azure/core-auth';
+import type { AzureSignIn } from './credentials.js';
+
+/** ARM audiences of the clouds we know; anything else (the stand-in) uses the public one. */
+const ARM_SCOPES: Record<string, string> = {
+  'management.azure.com': 'https://management.azure.com/.default',
+  'management.usgovcloudapi.net': 'https://management.usgovcloudapi.net/.default',
+  'management.chinacloudapi.cn': 'https://management.chinacloudapi.cn/.default',
+};
+
+export function armScope(armEndpoint: string): string {
+  return ARM_SCOPES[new URL(armEndpoint).hostname.toLowerCase()] ?? 'https://management.azure.com/.default';
+}
+
+export interface AzureClients {
+  compute: ComputeManagementClient;
+  resources: ResourceManagementClient;
+  credential: TokenCredential;
+  subscriptionId: string;
+}
+
+/**
+ * ARM clients for one subscription. The SDK's own retry policy honours Retry-After on 429/503
+ * and retries dropped connections; we allow a few more attempts than its default for long jobs.
+ */
+export function createClients(signIn: AzureSignIn, credential: TokenCredential, userAgent: string): AzureClients {
+  const options = {
+    endpoint: signIn.armEndpoint.replace(/\/+$/, ''),
+    credentials: { scopes: [armScope(signIn.armEndpoint)] },
+    retryOptions: { maxRetries: 6 },
+    userAgentOptions: { userAgentPrefix: userAgent },
+  };
+  return {
+    compute: new ComputeManagementClient(credential, signIn.subscriptionId, options),
+    resources: new ResourceManagementClient(credential, signIn.subscriptionId, {
+      endpoint: options.endpoint,
+      credentials: options.credentials,
+      retryOptions: options.retryOptions,
+      userAgentOptions: options.userAgentOptions,
+    }),
+    credential,
+    subscriptionId: signIn.subscriptionId,
+  };
+}

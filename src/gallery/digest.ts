@@ -1,0 +1,37 @@
+import { createHash } from 'node:crypto';
+import type { Logger } from '../common/logger.js';
+import type { ImageSource } from './identifiers.js';
+
+/** Azure tag values hold at most 256 characters. */
+const TAG_VALUE_MAX = 256;
+
+/** Reads the `sha256` metadata build-image stored on an uploaded VHD blob, if any. */
+export type BlobDigestReader = (uri: string) => Promise<string | undefined>;
+
+/**
+ * The content digest recorded on a version (DESIGN §7): the VHD's SHA-256 when known (given, or
+ * recorded on the blob at upload), otherwise the source resource ID, which for a managed image or
+ * a gallery version names content that cannot change under it.
+ */
+export async function sourceDigest(
+  source: ImageSource,
+  options: { sha256?: string; readBlobDigest?: BlobDigestReader; logger: Logger },
+): Promise<string> {
+  if (source.kind === 'vhd') {
+    const sha = options.sha256 ?? (await options.readBlobDigest?.(source.uri).catch((err: unknown) => {
+      options.logger.warning(`Could not read the sha256 metadata of ${source.uri}: ${(err as Error).message}`);
+      return undefined;
+    }));
+    if (sha) return `sha256:${sha.toLowerCase().replace(/^sha256:/, '')}`;
+    options.logger.warning(
+      `No SHA-256 is known for ${source.uri} (no 'source-sha256' input and no 'sha256' blob metadata); ` +
+        'the blob URL stands in for its content, so a re-upload under the same name will not be noticed.',
+    );
+    return bounded(`source:${source.uri}`);
+  }
+  return bounded(`source:${source.id.toLowerCase()}`);
+}
+
+function bounded(value: string): string {
+  return value.length <= TAG_VALUE_MAX ? value : `source-sha256:${createHash('sha256').update(value).digest('hex')}`;
+}

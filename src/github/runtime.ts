@@ -1,0 +1,50 @@
+import * as core from '@actions/core';
+import { ConfigurationError } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
+
+/** Domain code's Logger, writing to the job log through @actions/core. */
+export const actionsLogger: Logger = {
+  debug: (m) => core.debug(m),
+  info: (m) => core.info(m),
+  warning: (m) => core.warning(m),
+  error: (m) => core.error(m),
+  group: (name, fn) => core.group(name, fn),
+};
+
+/**
+ * Runs an action's body: a ConfigurationError (the user's to fix) fails the step with its
+ * message alone; anything else is a bug or an outage, so the stack goes to the debug log.
+ */
+export async function runAction(body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (err) {
+    const error = err instanceof Error ? err : new Error(String(err));
+    if (!(error instanceof ConfigurationError) && error.stack) core.debug(error.stack);
+    core.setFailed(error.message);
+  }
+}
+
+/** Writes outputs, masking nothing: resource IDs are not secrets (DESIGN §5). */
+export function setOutputs(outputs: Record<string, string | undefined>): void {
+  for (const [name, value] of Object.entries(outputs)) {
+    if (value !== undefined) core.setOutput(name, value);
+  }
+}
+
+/** Appends markdown to the job summary; a runner without a summary file just logs it. */
+export async function writeSummary(markdown: string): Promise<void> {
+  if (!process.env.GITHUB_STEP_SUMMARY) {
+    core.info(markdown);
+    return;
+  }
+  await core.summary.addRaw(markdown, true).write();
+}
+
+/** The link to this workflow run, for provenance tags and summaries. */
+export function runUrl(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const { GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT } = env;
+  if (!GITHUB_REPOSITORY || !GITHUB_RUN_ID) return undefined;
+  const attempt = GITHUB_RUN_ATTEMPT ? `/attempts/${GITHUB_RUN_ATTEMPT}` : '';
+  return `${GITHUB_SERVER_URL ?? 'https://github.com'}/${GITHUB_REPOSITORY}/actions/runs/${GITHUB_RUN_ID}${attempt}`;
+}
