@@ -52,7 +52,7 @@ function withDefault<T>(read: InputReader, name: string, parse: (v: string) => T
   return value === undefined ? fallback : parse(value);
 }
 
-/** `true` or `false` in any case, like the YAML 1.2 core schema `@actions/core` follows. */
+/** `true` or `false` in any letter case; `@actions/core` takes true, True and TRUE only. */
 export function parseBoolean(name: string, value: string): boolean {
   const lower = value.toLowerCase();
   if (lower === 'true' || lower === 'false') return lower === 'true';

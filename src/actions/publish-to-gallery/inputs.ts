@@ -158,6 +158,7 @@ export interface TargetRegion {
   readonly name: string;
   /** Replicas in this region, 1-100. */
   readonly replicas: number;
+  /** Storage for the replicas in this region. */
   readonly storageAccountType: StorageAccountType;
 }
 
@@ -179,8 +180,14 @@ export interface ReplicationSettings {
 
 /** `end-of-life-date`: a day, or the end of life of the Kubernetes minor, resolved later. */
 export type EndOfLifeSetting =
-  | { readonly kind: 'date'; readonly date: IsoDate }
   | {
+      /** A day given as yyyy-mm-dd. */
+      readonly kind: 'date';
+      /** Not before the day the inputs were read. */
+      readonly date: IsoDate;
+    }
+  | {
+      /** `kubernetes`: look the date up in the Kubernetes release calendar. */
       readonly kind: 'kubernetes';
       /** The minor whose end of life to look up, e.g. `1.31`. */
       readonly minor: string;
@@ -188,8 +195,12 @@ export type EndOfLifeSetting =
 
 /** `sharing` and, for a community gallery, what Azure shows to everyone. */
 export type SharingSettings =
-  | { readonly kind: 'private' }
   | {
+      /** Only those with Azure RBAC access to the gallery see it. */
+      readonly kind: 'private';
+    }
+  | {
+      /** Everyone can see and use the gallery through its public name. */
       readonly kind: 'community';
       /** `public-name-prefix`: the public name is this, `-` and a GUID. */
       readonly publicNamePrefix: string;
@@ -204,7 +215,7 @@ export type SharingSettings =
 export interface PublishToGallerySettings {
   /** Subscription, sign-in and endpoints. */
   readonly azure: AzureConnectionSettings;
-  /** `resource-group` holding the gallery; created if missing. */
+  /** `resource-group` holding the gallery. */
   readonly resourceGroup: string;
   /** `location` of the gallery, the definition and the version (lower case). */
   readonly location: string;
