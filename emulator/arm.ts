@@ -513,6 +513,10 @@ export class Arm {
     }
     const storageProfile = rules.versionSource(props.storageProfile);
     const failure = await this.checkSource(storageProfile, image, location);
+    // Reading the blob yields to other requests: a concurrent PUT may have created it meanwhile.
+    const raced = this.store.get(id);
+    if (raced) this.assertIdle(raced);
+    if (raced) throw new ArmError(409, 'Conflict', `Gallery image version '${m[5]}' was created by another request while this one was being validated. Retry the request.`);
     const r: StoredResource = {
       id, type: T.version, name: m[5]!, location,
       properties: { ...props, publishingProfile: { ...publishing, publishedDate: new Date().toISOString() }, storageProfile: rules.renderStorageProfile(storageProfile, this.sourceSizeGb(storageProfile)) },

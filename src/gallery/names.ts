@@ -128,9 +128,12 @@ export const regionNameRule = characterRule({
   first: /^[A-Za-z]$/,
 });
 
-/** Region names compare case-insensitively; Azure reports them in lower case. */
+/**
+ * Region names compare case- and space-insensitively: Azure takes `westus2` but answers with
+ * the display name `West US 2` in places such as a version's target regions.
+ */
 export function normalizeRegionName(region: string): string {
-  return region.toLowerCase();
+  return region.replace(/\s+/g, '').toLowerCase();
 }
 
 export const storageAccountNameRule = characterRule({

@@ -36,9 +36,11 @@ export async function waitForVersion(
     }
     const regions = describeReplication(version, spec);
     const line = regions.map((r) => `${r.region} ${r.state} ${r.progress}%`).join(', ');
-    if (line !== last) {
+    // Log when a state changes or a region passes a 10% step, not on every percent.
+    const milestone = `${version.provisioningState} ${regions.map((r) => `${r.state}/${Math.floor(r.progress / 10)}`).join(',')}`;
+    if (milestone !== last) {
       ctx.logger.info(`${name} ${version.provisioningState}: ${line}`);
-      last = line;
+      last = milestone;
     }
     if (version.provisioningState === 'Succeeded') return version;
     if (version.provisioningState === 'Failed') {
