@@ -12,15 +12,24 @@ import { readFileSync } from 'node:fs';
 import { CLIENT, SUBSCRIPTION, TENANT } from './emulator.js';
 import type { TestEmulator } from './emulator.js';
 
-const FIXTURES = '/work/shared/fixtures/kubernetes-website'.replace('/work/shared', new URL('../../../shared', import.meta.url).pathname);
+const FIXTURES = '/work/shared/fixtures/kubernetes-website'.replace(
+  '/work/shared',
+  new URL('../../../shared', import.meta.url).pathname,
+);
 
 /** The release calendar from the shared fixtures (a 2024 snapshot). */
 export function fixtureCalendar(): SupportCalendar {
-  return SupportCalendar.fromYaml(readFileSync(`${FIXTURES}/schedule.yaml`, 'utf8'), readFileSync(`${FIXTURES}/eol.yaml`, 'utf8'));
+  return SupportCalendar.fromYaml(
+    readFileSync(`${FIXTURES}/schedule.yaml`, 'utf8'),
+    readFileSync(`${FIXTURES}/eol.yaml`, 'utf8'),
+  );
 }
 
 /** Inputs as a workflow would give them, pointed at the stand-in. */
-export function publishInputs(emu: TestEmulator, inputs: Record<string, string>): Record<string, string> {
+export function publishInputs(
+  emu: TestEmulator,
+  inputs: Record<string, string>,
+): Record<string, string> {
   return {
     'subscription-id': SUBSCRIPTION,
     'tenant-id': TENANT,
@@ -38,12 +47,20 @@ export function publishInputs(emu: TestEmulator, inputs: Record<string, string>)
   };
 }
 
-export function settingsFor(emu: TestEmulator, inputs: Record<string, string>, now = new Date()): PublishToGallerySettings {
+export function settingsFor(
+  emu: TestEmulator,
+  inputs: Record<string, string>,
+  now = new Date(),
+): PublishToGallerySettings {
   return getInputs(recordInputReader(publishInputs(emu, inputs)), now);
 }
 
 /** What the action's main builds, with a recording logger and fast polling. */
-export function publishContext(emu: TestEmulator, settings: PublishToGallerySettings, logger = new RecordingLogger()): PublishContext & { logger: RecordingLogger } {
+export function publishContext(
+  emu: TestEmulator,
+  settings: PublishToGallerySettings,
+  logger = new RecordingLogger(),
+): PublishContext & { logger: RecordingLogger } {
   const signedIn = createCredential(settings.azure, {
     env: { AZURE_CLIENT_SECRET: 'local-secret' },
     getIdToken: () => Promise.reject(new Error('no OIDC in this test')),
@@ -57,7 +74,8 @@ export function publishContext(emu: TestEmulator, settings: PublishToGallerySett
     pollIntervalMs: 25,
     now: new Date(),
     loadSupportCalendar: async () => fixtureCalendar(),
-    readBlobDigest: async (uri) => (await new BlobClient(uri, signedIn.credential).getProperties()).metadata?.sha256,
+    readBlobDigest: async (uri) =>
+      (await new BlobClient(uri, signedIn.credential).getProperties()).metadata?.sha256,
     provenance: { 'published-by': 'https://github.com/local/test/actions/runs/1' },
   };
 }

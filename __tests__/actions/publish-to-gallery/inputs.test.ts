@@ -69,6 +69,7 @@ describe('getInputs with valid inputs', () => {
       },
       resourceGroup: 'capi-staging',
       location: 'westeurope',
+      pollIntervalSeconds: 15,
       gallery: 'capi_staging',
       imageDefinition: 'capi-ubuntu-2404',
       imageVersion: '1.31.2',
@@ -272,6 +273,7 @@ describe('getInputs with valid inputs', () => {
       'if-exists': 'skip',
       sharing: 'private',
       'timeout-minutes': 120,
+      'poll-interval-seconds': 15,
     });
   });
 });

@@ -4,6 +4,7 @@
  * created. Defaults live in {@link PUBLISH_TO_GALLERY_DEFAULTS} only; action.yml must declare
  * the same values.
  */
+import { checkKnownRegion } from '../../azure/regions.js';
 import { InputError } from '../../common/errors.js';
 import { type ImageSource, parseImageSource } from '../../gallery/identifiers.js';
 import {
@@ -79,6 +80,7 @@ export const PUBLISH_TO_GALLERY_INPUTS = [
   'kubernetes-version',
   'source',
   'source-storage-account-id',
+  'source-sha256',
   'os-type',
   'hyper-v-generation',
   'security-type',
@@ -100,6 +102,7 @@ export const PUBLISH_TO_GALLERY_INPUTS = [
   'publisher-contact',
   'eula',
   'timeout-minutes',
+  'poll-interval-seconds',
 ] as const;
 
 /**
@@ -124,6 +127,8 @@ export const PUBLISH_TO_GALLERY_DEFAULTS = {
   sharing: 'private',
   /** Replicating a 30 GiB image to many regions can take over an hour. */
   'timeout-minutes': 120,
+  /** Replication moves in minutes; checking every 15 s keeps the log useful and ARM calm. */
+  'poll-interval-seconds': 15,
 } as const satisfies Record<string, string | number | boolean>;
 
 /**
@@ -243,6 +248,10 @@ export interface PublishToGallerySettings {
   readonly sharing: SharingSettings;
   /** `timeout-minutes`: the whole publish, replication included, 1-1440. */
   readonly timeoutMinutes: number;
+  /** `poll-interval-seconds`: how often replication progress is read and logged, 1-600. */
+  readonly pollIntervalSeconds: number;
+  /** `source-sha256`: the VHD's SHA-256 when the caller knows it (64 hex digits). */
+  readonly sourceSha256?: string;
 }
 
 /**
@@ -266,7 +275,7 @@ export function getInputs(read: InputReader, now: Date): PublishToGallerySetting
     ...version,
     source: readSource(read),
     definition: readDefinition(read),
-    replication: readReplication(read, location),
+    replication: checkRegions(readReplication(read, location), location, azure.armEndpoint),
     ...optional('endOfLife', readEndOfLife(read, now, version.kubernetesVersion)),
     tags: getKeyValueInput(read, 'tags'),
     ifExists: getEnumInput(
@@ -281,6 +290,12 @@ export function getInputs(read: InputReader, now: Date): PublishToGallerySetting
       max: 1440,
       defaultValue: PUBLISH_TO_GALLERY_DEFAULTS['timeout-minutes'],
     }),
+    pollIntervalSeconds: getIntegerInput(read, 'poll-interval-seconds', {
+      min: 1,
+      max: 600,
+      defaultValue: PUBLISH_TO_GALLERY_DEFAULTS['poll-interval-seconds'],
+    }),
+    ...optional('sourceSha256', readSourceSha256(read)),
   };
 }
 
@@ -360,6 +375,33 @@ function readDefinition(read: InputReader): DefinitionSettings {
     offer: requiredName(read, 'offer', offerRule),
     sku: requiredName(read, 'sku', skuRule),
   };
+}
+
+/** `source-sha256`: 64 hex digits, with or without a `sha256:` prefix; lower-cased. */
+function readSourceSha256(read: InputReader): string | undefined {
+  const value = getOptionalInput(read, 'source-sha256');
+  if (value === undefined) return undefined;
+  const hex = value.replace(/^sha256:/i, '');
+  if (!/^[0-9a-f]{64}$/i.test(hex)) {
+    throw new InputError(
+      'source-sha256',
+      value,
+      'Expected a SHA-256 digest: 64 hexadecimal digits.',
+    );
+  }
+  return hex.toLowerCase();
+}
+
+/** Location and target regions must be regions of the cloud (where we can know them). */
+function checkRegions(
+  replication: ReplicationSettings,
+  location: string,
+  armEndpoint: string,
+): ReplicationSettings {
+  checkKnownRegion('location', location, armEndpoint);
+  for (const region of replication.targetRegions)
+    checkKnownRegion('target-regions', region.name, armEndpoint);
+  return replication;
 }
 
 /** Target regions with defaults filled in, and `location` among them. */

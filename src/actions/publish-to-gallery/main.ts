@@ -3,8 +3,14 @@ import { BlobClient } from '@azure/storage-blob';
 import { createClients } from '../../azure/clients.js';
 import { createCredential } from '../../azure/credentials.js';
 import { systemClock } from '../../gallery/clock.js';
-import { environmentInputReader, getIntegerInput, getOptionalInput } from '../../github/inputs.js';
-import { actionsLogger, runAction, runUrl, setOutputs, writeSummary } from '../../github/runtime.js';
+import { environmentInputReader } from '../../github/inputs.js';
+import {
+  actionsLogger,
+  runAction,
+  runUrl,
+  setOutputs,
+  writeSummary,
+} from '../../github/runtime.js';
 import { fetchSupportCalendar } from '../../kubernetes/fetch-support.js';
 import { getInputs } from './inputs.js';
 import { publish } from './publish.js';
@@ -17,8 +23,6 @@ export async function run(): Promise<void> {
     const now = new Date();
     // Every input is checked before anything talks to Azure.
     const settings = getInputs(read, now);
-    const pollIntervalMs = getIntegerInput(read, 'poll-interval-seconds', { min: 1, max: 600, defaultValue: 15 }) * 1000;
-    const sourceSha256 = getOptionalInput(read, 'source-sha256');
 
     const signedIn = createCredential(settings.azure, {
       env: process.env,
@@ -26,16 +30,21 @@ export async function run(): Promise<void> {
       maskSecret: (value) => core.setSecret(value),
       logger: actionsLogger,
     });
-    const clients = createClients(settings.azure, signedIn.credential, 'compute-gallery-actions/publish-to-gallery');
+    const clients = createClients(
+      settings.azure,
+      signedIn.credential,
+      'compute-gallery-actions/publish-to-gallery',
+    );
     const result = await publish(settings, {
       clients,
       logger: actionsLogger,
       clock: systemClock,
-      pollIntervalMs,
+      pollIntervalMs: settings.pollIntervalSeconds * 1000,
       now,
       loadSupportCalendar: () => fetchSupportCalendar({ logger: actionsLogger }),
-      readBlobDigest: async (uri) => (await new BlobClient(uri, signedIn.credential).getProperties()).metadata?.sha256,
-      ...(sourceSha256 ? { sourceSha256 } : {}),
+      readBlobDigest: async (uri) =>
+        (await new BlobClient(uri, signedIn.credential).getProperties()).metadata?.sha256,
+      ...(settings.sourceSha256 ? { sourceSha256: settings.sourceSha256 } : {}),
       provenance: provenanceTags(settings.kubernetesVersion ? settings.imageVersion : undefined),
     });
 

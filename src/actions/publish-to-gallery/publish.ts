@@ -41,14 +41,30 @@ export interface PublishResult {
 }
 
 /** Resource group → gallery → definition → version, each made sure of, in that order. */
-export async function publish(settings: PublishToGallerySettings, ctx: PublishContext): Promise<PublishResult> {
+export async function publish(
+  settings: PublishToGallerySettings,
+  ctx: PublishContext,
+): Promise<PublishResult> {
   const { compute } = ctx.clients;
   const wait = { pollIntervalMs: ctx.pollIntervalMs };
   const endOfLifeDate = await resolveEndOfLife(settings, ctx);
-  const digest = await sourceDigest(settings.source, { sha256: ctx.sourceSha256, readBlobDigest: ctx.readBlobDigest, logger: ctx.logger });
-  const tags = { ...settings.tags, ...ctx.provenance, source: settings.source.kind === 'vhd' ? settings.source.uri : settings.source.id };
+  const digest = await sourceDigest(settings.source, {
+    sha256: ctx.sourceSha256,
+    readBlobDigest: ctx.readBlobDigest,
+    logger: ctx.logger,
+  });
+  const tags = {
+    ...settings.tags,
+    ...ctx.provenance,
+    source: settings.source.kind === 'vhd' ? settings.source.uri : settings.source.id,
+  };
 
-  await ensureResourceGroup(ctx.clients.resources, settings.resourceGroup, settings.location, ctx.logger);
+  await ensureResourceGroup(
+    ctx.clients.resources,
+    settings.resourceGroup,
+    settings.location,
+    ctx.logger,
+  );
   const gallery = await ensureGallery(
     compute,
     {
@@ -72,7 +88,11 @@ export async function publish(settings: PublishToGallerySettings, ctx: PublishCo
       hyperVGeneration: settings.definition.hyperVGeneration,
       architecture: settings.definition.architecture,
       securityType: settings.definition.securityType,
-      identifier: { publisher: settings.definition.publisher, offer: settings.definition.offer, sku: settings.definition.sku },
+      identifier: {
+        publisher: settings.definition.publisher,
+        offer: settings.definition.offer,
+        sku: settings.definition.sku,
+      },
     },
     ctx.logger,
     wait,
@@ -103,7 +123,12 @@ export async function publish(settings: PublishToGallerySettings, ctx: PublishCo
   const publicName = gallery.publicName;
   const imageReference = capzImageReference(
     publicName
-      ? { kind: 'community', publicName, definition: settings.imageDefinition, version: settings.imageVersion }
+      ? {
+          kind: 'community',
+          publicName,
+          definition: settings.imageDefinition,
+          version: settings.imageVersion,
+        }
       : {
           kind: 'private',
           subscriptionId: ctx.clients.subscriptionId,
@@ -117,7 +142,16 @@ export async function publish(settings: PublishToGallerySettings, ctx: PublishCo
     galleryId: gallery.id,
     definitionId: definition.id,
     version,
-    ...(publicName ? { publicName, communityImageId: communityImageId(publicName, settings.imageDefinition, settings.imageVersion) } : {}),
+    ...(publicName
+      ? {
+          publicName,
+          communityImageId: communityImageId(
+            publicName,
+            settings.imageDefinition,
+            settings.imageVersion,
+          ),
+        }
+      : {}),
     imageReference,
     ...(endOfLifeDate ? { endOfLifeDate } : {}),
     tags,
@@ -125,24 +159,35 @@ export async function publish(settings: PublishToGallerySettings, ctx: PublishCo
 }
 
 /** `end-of-life-date: kubernetes` becomes the minor's end of life from the release calendar. */
-async function resolveEndOfLife(settings: PublishToGallerySettings, ctx: PublishContext): Promise<string | undefined> {
+async function resolveEndOfLife(
+  settings: PublishToGallerySettings,
+  ctx: PublishContext,
+): Promise<string | undefined> {
   const eol = settings.endOfLife;
   if (!eol) return undefined;
   if (eol.kind === 'date') return eol.date;
   const calendar = await ctx.loadSupportCalendar();
   const support = calendar.endOfLifeFor(eol.minor);
   if (!support) {
-    ctx.logger.warning(`No end-of-life date is known for Kubernetes ${eol.minor}; the version gets none.`);
+    ctx.logger.warning(
+      `No end-of-life date is known for Kubernetes ${eol.minor}; the version gets none.`,
+    );
     return undefined;
   }
-  ctx.logger.info(`Kubernetes ${eol.minor} reaches end of life on ${support.endOfLifeDate} (${support.source}).`);
+  ctx.logger.info(
+    `Kubernetes ${eol.minor} reaches end of life on ${support.endOfLifeDate} (${support.source}).`,
+  );
   if (support.endOfLifeDate < toIsoDate(ctx.now)) {
-    ctx.logger.warning(`Kubernetes ${eol.minor} is already past its end of life (${support.endOfLifeDate}).`);
+    ctx.logger.warning(
+      `Kubernetes ${eol.minor} is already past its end of life (${support.endOfLifeDate}).`,
+    );
   }
   return support.endOfLifeDate;
 }
 
 /** Azure allows 50 tags with values of at most 256 characters; say so rather than fail late. */
 function boundTags(tags: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(tags).map(([k, v]) => [k, v.length > 256 ? `${v.slice(0, 253)}...` : v]));
+  return Object.fromEntries(
+    Object.entries(tags).map(([k, v]) => [k, v.length > 256 ? `${v.slice(0, 253)}...` : v]),
+  );
 }

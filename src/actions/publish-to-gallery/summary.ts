@@ -29,7 +29,10 @@ export function publishSummary(settings: PublishToGallerySettings, result: Publi
     lines.push(`| Unavailable while replaced | ${Math.round(v.gapMs / 1000)} s |`);
   }
   lines.push('', '| Region | Replicas | Storage | State | Progress |', '|---|---|---|---|---|');
-  for (const r of v.regions) lines.push(`| ${r.region} | ${r.replicas} | ${r.storageAccountType} | ${r.state} | ${r.progress}% |`);
+  for (const r of v.regions)
+    lines.push(
+      `| ${r.region} | ${r.replicas} | ${r.storageAccountType} | ${r.state} | ${r.progress}% |`,
+    );
   lines.push(
     '',
     'CAPZ `image:`',

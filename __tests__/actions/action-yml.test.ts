@@ -1,0 +1,65 @@
+import { describe, expect, it } from '@jest/globals';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parse } from 'yaml';
+import {
+  PUBLISH_TO_GALLERY_DEFAULTS,
+  PUBLISH_TO_GALLERY_INPUTS,
+} from '../../src/actions/publish-to-gallery/inputs.js';
+import { AZURE_INPUT_DEFAULTS } from '../../src/github/inputs.js';
+
+interface ActionYml {
+  inputs: Record<string, { required?: boolean; default?: string; description: string }>;
+  outputs: Record<string, { description: string }>;
+  runs: { using: string; main: string };
+}
+
+/** Each action: what its code reads, the defaults the code applies, the outputs DESIGN §4 promises. */
+const ACTIONS = [
+  {
+    file: 'actions/publish-to-gallery/action.yml',
+    inputs: PUBLISH_TO_GALLERY_INPUTS,
+    defaults: { ...AZURE_INPUT_DEFAULTS, ...PUBLISH_TO_GALLERY_DEFAULTS },
+    outputs: [
+      'image-version-id',
+      'image-definition-id',
+      'gallery-id',
+      'image-reference',
+      'community-image-id',
+      'created',
+    ],
+  },
+];
+
+describe.each(ACTIONS)('$file', ({ file, inputs, defaults, outputs }) => {
+  const yml = parse(readFileSync(file, 'utf8')) as ActionYml;
+
+  it('declares exactly the inputs the code reads', () => {
+    expect(Object.keys(yml.inputs).sort()).toEqual([...inputs].sort());
+  });
+
+  it('states the same defaults as the code', () => {
+    for (const [name, value] of Object.entries(defaults)) {
+      expect({ name, default: yml.inputs[name]?.default }).toEqual({
+        name,
+        default: String(value),
+      });
+    }
+    const undocumented = Object.entries(yml.inputs).filter(
+      ([name, i]) => i.default !== undefined && !(name in defaults),
+    );
+    expect(undocumented).toEqual([]);
+  });
+
+  it('describes every input and output, and promises the DESIGN outputs', () => {
+    expect(Object.keys(yml.outputs).sort()).toEqual([...outputs].sort());
+    for (const entry of [...Object.values(yml.inputs), ...Object.values(yml.outputs)]) {
+      expect(entry.description.length).toBeGreaterThan(10);
+    }
+  });
+
+  it('runs on node24 from a committed bundle', () => {
+    expect(yml.runs.using).toBe('node24');
+    expect(existsSync(resolve(dirname(file), yml.runs.main))).toBe(true);
+  });
+});
