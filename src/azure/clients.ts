@@ -11,7 +11,10 @@ const ARM_SCOPES: Record<string, string> = {
 };
 
 export function armScope(armEndpoint: string): string {
-  return ARM_SCOPES[new URL(armEndpoint).hostname.toLowerCase()] ?? 'https://management.azure.com/.default';
+  return (
+    ARM_SCOPES[new URL(armEndpoint).hostname.toLowerCase()] ??
+    'https://management.azure.com/.default'
+  );
 }
 
 export interface AzureClients {
@@ -25,7 +28,11 @@ export interface AzureClients {
  * ARM clients for one subscription. The SDK's own retry policy honours Retry-After on 429/503
  * and retries dropped connections; we allow a few more attempts than its default for long jobs.
  */
-export function createClients(signIn: AzureSignIn, credential: TokenCredential, userAgent: string): AzureClients {
+export function createClients(
+  signIn: AzureSignIn,
+  credential: TokenCredential,
+  userAgent: string,
+): AzureClients {
   const options = {
     endpoint: signIn.armEndpoint.replace(/\/+$/, ''),
     credentials: { scopes: [armScope(signIn.armEndpoint)] },

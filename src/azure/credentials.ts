@@ -1,4 +1,8 @@
-import { AzureCliCredential, ClientAssertionCredential, ClientSecretCredential } from '@azure/identity';
+import {
+  AzureCliCredential,
+  ClientAssertionCredential,
+  ClientSecretCredential,
+} from '@azure/identity';
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
 import { ConfigurationError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
@@ -57,7 +61,10 @@ function isKnownAuthority(authorityHost: string): boolean {
  * the job may request ID tokens; a client secret in AZURE_CLIENT_SECRET; otherwise the Azure CLI
  * session `azure/login` left behind. Every token it hands out is masked first.
  */
-export function createCredential(signIn: AzureSignIn, ctx: CredentialEnvironment): SignedInCredential {
+export function createCredential(
+  signIn: AzureSignIn,
+  ctx: CredentialEnvironment,
+): SignedInCredential {
   const clientId = signIn.clientId ?? ctx.env.AZURE_CLIENT_ID;
   const tenantId = signIn.tenantId ?? ctx.env.AZURE_TENANT_ID;
   const authorityHost = signIn.authorityHost;
@@ -72,11 +79,15 @@ export function createCredential(signIn: AzureSignIn, ctx: CredentialEnvironment
 
   let result: SignedInCredential;
   if (clientId && tenantId && ctx.env.ACTIONS_ID_TOKEN_REQUEST_URL) {
-    // A GitHub ID token lives minutes while a build runs for hours: ask for a fresh one every
-    // time Entra needs an assertion, never cache one.
+    // A GitHub ID token lives minutes while a build runs for hours: ask for a fresh one
+    // whenever Entra needs an assertion. MSAL asks several times while acquiring one access
+    // token, so an ID token younger than a minute is handed out again instead of re-fetched.
+    let recent: { token: string; at: number } | undefined;
     const assertion = async (): Promise<string> => {
+      if (recent && Date.now() - recent.at < 60_000) return recent.token;
       const token = await ctx.getIdToken(FEDERATED_TOKEN_AUDIENCE);
       ctx.maskSecret(token);
+      recent = { token, at: Date.now() };
       return token;
     };
     result = {
@@ -87,7 +98,12 @@ export function createCredential(signIn: AzureSignIn, ctx: CredentialEnvironment
   } else if (clientId && tenantId && ctx.env.AZURE_CLIENT_SECRET) {
     ctx.maskSecret(ctx.env.AZURE_CLIENT_SECRET);
     result = {
-      credential: new ClientSecretCredential(tenantId, clientId, ctx.env.AZURE_CLIENT_SECRET, msalOptions),
+      credential: new ClientSecretCredential(
+        tenantId,
+        clientId,
+        ctx.env.AZURE_CLIENT_SECRET,
+        msalOptions,
+      ),
       kind: 'client-secret',
       description: `client secret (AZURE_CLIENT_SECRET) for ${who}`,
     };
@@ -106,12 +122,36 @@ export function createCredential(signIn: AzureSignIn, ctx: CredentialEnvironment
   return { ...result, credential: maskingCredential(result.credential, ctx.maskSecret) };
 }
 
-/** Wraps a credential so every access token is masked before anything could print it. */
-export function maskingCredential(inner: TokenCredential, maskSecret: (value: string) => void): TokenCredential {
+/** Tokens this close to expiry are fetched again rather than reused. */
+const REFRESH_MARGIN_MS = 5 * 60_000;
+
+/**
+ * Wraps a credential so every access token is masked before anything could print it, and
+ * reused until near its expiry. Without the reuse, each ARM request made MSAL ask the
+ * assertion callback again, i.e. fetch a new GitHub ID token per request; with it, a GitHub ID
+ * token is fetched only when Entra really issues a new access token.
+ */
+export function maskingCredential(
+  inner: TokenCredential,
+  maskSecret: (value: string) => void,
+  now: () => number = Date.now,
+): TokenCredential {
+  const cache = new Map<string, AccessToken>();
   return {
-    async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
+    async getToken(
+      scopes: string | string[],
+      options?: GetTokenOptions,
+    ): Promise<AccessToken | null> {
+      const key = [scopes].flat().sort().join(' ') + `|${options?.tenantId ?? ''}`;
+      const cached = cache.get(key);
+      // A claims challenge (continuous access evaluation) always needs a new token.
+      if (cached && !options?.claims && cached.expiresOnTimestamp - now() > REFRESH_MARGIN_MS)
+        return cached;
       const token = await inner.getToken(scopes, options);
-      if (token) maskSecret(token.token);
+      if (token) {
+        maskSecret(token.token);
+        cache.set(key, token);
+      }
       return token;
     },
   };
