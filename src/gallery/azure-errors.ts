@@ -24,7 +24,11 @@ export function azureError(err: unknown, doing: string): Error {
   const e = err as AzureErrorLike;
   const status = statusOf(err);
   const code = e?.code ? ` ${e.code}` : '';
-  const text = `Azure refused ${doing}: ${status ?? ''}${code} ${e?.message ?? String(err)}`.replace(/\s+/g, ' ');
+  const text =
+    `Azure refused ${doing}: ${status ?? ''}${code} ${e?.message ?? String(err)}`.replace(
+      /\s+/g,
+      ' ',
+    );
   if (status !== undefined && status >= 400 && status < 500 && status !== 429) {
     return new ConfigurationError(text);
   }

@@ -18,10 +18,14 @@ export async function sourceDigest(
   options: { sha256?: string; readBlobDigest?: BlobDigestReader; logger: Logger },
 ): Promise<string> {
   if (source.kind === 'vhd') {
-    const sha = options.sha256 ?? (await options.readBlobDigest?.(source.uri).catch((err: unknown) => {
-      options.logger.warning(`Could not read the sha256 metadata of ${source.uri}: ${(err as Error).message}`);
-      return undefined;
-    }));
+    const sha =
+      options.sha256 ??
+      (await options.readBlobDigest?.(source.uri).catch((err: unknown) => {
+        options.logger.warning(
+          `Could not read the sha256 metadata of ${source.uri}: ${(err as Error).message}`,
+        );
+        return undefined;
+      }));
     if (sha) return `sha256:${sha.toLowerCase().replace(/^sha256:/, '')}`;
     options.logger.warning(
       `No SHA-256 is known for ${source.uri} (no 'source-sha256' input and no 'sha256' blob metadata); ` +
@@ -33,5 +37,7 @@ export async function sourceDigest(
 }
 
 function bounded(value: string): string {
-  return value.length <= TAG_VALUE_MAX ? value : `source-sha256:${createHash('sha256').update(value).digest('hex')}`;
+  return value.length <= TAG_VALUE_MAX
+    ? value
+    : `source-sha256:${createHash('sha256').update(value).digest('hex')}`;
 }

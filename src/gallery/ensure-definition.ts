@@ -44,7 +44,12 @@ const INPUT_FOR: Record<string, string> = {
  * every property set explicitly: since api 2025-03-03 Azure would otherwise default to V2 and
  * Trusted Launch, and nothing can change them afterwards.
  */
-export async function ensureImageDefinition(api: DefinitionApi, spec: DefinitionSpec, logger: Logger, wait: WaitOptions): Promise<EnsuredDefinition> {
+export async function ensureImageDefinition(
+  api: DefinitionApi,
+  spec: DefinitionSpec,
+  logger: Logger,
+  wait: WaitOptions,
+): Promise<EnsuredDefinition> {
   let existing: GalleryImage | undefined;
   try {
     existing = await api.galleryImages.get(spec.resourceGroup, spec.gallery, spec.name);
@@ -63,9 +68,13 @@ export async function ensureImageDefinition(api: DefinitionApi, spec: Definition
     logger.info(`Image definition '${spec.name}' exists with the expected properties.`);
     return { id: existing.id!, created: false };
   }
-  logger.info(`Creating image definition '${spec.name}' (${spec.osType}, ${spec.hyperVGeneration}, ${spec.architecture}, ${spec.securityType}).`);
+  logger.info(
+    `Creating image definition '${spec.name}' (${spec.osType}, ${spec.hyperVGeneration}, ${spec.architecture}, ${spec.securityType}).`,
+  );
   const created = await api.galleryImages
-    .createOrUpdate(spec.resourceGroup, spec.gallery, spec.name, definitionBody(spec), { updateIntervalInMs: wait.pollIntervalMs })
+    .createOrUpdate(spec.resourceGroup, spec.gallery, spec.name, definitionBody(spec), {
+      updateIntervalInMs: wait.pollIntervalMs,
+    })
     .catch((err: unknown) => {
       throw azureError(err, `creating image definition '${spec.name}'`);
     });
@@ -108,5 +117,8 @@ export function definitionDifferences(existing: GalleryImage, spec: DefinitionSp
   };
   return Object.keys(wanted)
     .filter((k) => String(actual[k] ?? '').toLowerCase() !== wanted[k]!.toLowerCase())
-    .map((k) => `${k}: the definition has '${actual[k] ?? '(unset)'}', input '${INPUT_FOR[k]}' asks for '${wanted[k]}'`);
+    .map(
+      (k) =>
+        `${k}: the definition has '${actual[k] ?? '(unset)'}', input '${INPUT_FOR[k]}' asks for '${wanted[k]}'`,
+    );
 }

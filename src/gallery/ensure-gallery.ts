@@ -40,12 +40,19 @@ export interface WaitOptions {
  * its sharing profile and then published with the `EnableCommunity` share operation; an existing
  * one is checked, never silently made private or public.
  */
-export async function ensureGallery(api: GalleryApi, spec: GallerySpec, logger: Logger, wait: WaitOptions): Promise<EnsuredGallery> {
+export async function ensureGallery(
+  api: GalleryApi,
+  spec: GallerySpec,
+  logger: Logger,
+  wait: WaitOptions,
+): Promise<EnsuredGallery> {
   const lro = { updateIntervalInMs: wait.pollIntervalMs };
   let gallery = await getGallery(api, spec);
   let created = false;
   if (!gallery) {
-    logger.info(`Creating ${spec.community ? 'community' : 'private'} gallery '${spec.name}' in ${spec.location}.`);
+    logger.info(
+      `Creating ${spec.community ? 'community' : 'private'} gallery '${spec.name}' in ${spec.location}.`,
+    );
     gallery = await api.galleries
       .createOrUpdate(spec.resourceGroup, spec.name, galleryBody(spec), lro)
       .catch((err: unknown) => {
@@ -67,7 +74,12 @@ export async function ensureGallery(api: GalleryApi, spec: GallerySpec, logger: 
     gallery = (await getGallery(api, spec)) ?? gallery;
   }
   const publicName = gallery.sharingProfile?.communityGalleryInfo?.publicNames?.[0];
-  return { id: gallery.id!, name: gallery.name ?? spec.name, ...(spec.community ? { publicName } : {}), created };
+  return {
+    id: gallery.id!,
+    name: gallery.name ?? spec.name,
+    ...(spec.community ? { publicName } : {}),
+    created,
+  };
 }
 
 async function getGallery(api: GalleryApi, spec: GallerySpec): Promise<Gallery | undefined> {
@@ -80,7 +92,10 @@ async function getGallery(api: GalleryApi, spec: GallerySpec): Promise<Gallery |
 }
 
 function galleryBody(spec: GallerySpec): Gallery {
-  const body: Gallery = { location: spec.location, ...(spec.description ? { description: spec.description } : {}) };
+  const body: Gallery = {
+    location: spec.location,
+    ...(spec.description ? { description: spec.description } : {}),
+  };
   if (spec.community) {
     body.sharingProfile = {
       permissions: 'Community',
@@ -106,7 +121,11 @@ function checkSharing(gallery: Gallery, spec: GallerySpec): void {
     );
   }
   const prefix = gallery.sharingProfile?.communityGalleryInfo?.publicNamePrefix;
-  if (spec.community && prefix && prefix.toLowerCase() !== spec.community.publicNamePrefix.toLowerCase()) {
+  if (
+    spec.community &&
+    prefix &&
+    prefix.toLowerCase() !== spec.community.publicNamePrefix.toLowerCase()
+  ) {
     throw new ConfigurationError(
       `Gallery '${spec.name}' has public name prefix '${prefix}', but input 'public-name-prefix' is '${spec.community.publicNamePrefix}'. A public name never changes.`,
     );

@@ -1,4 +1,8 @@
-import type { ComputeManagementClient, GalleryImageVersion, TargetRegion as AzureTargetRegion } from '@azure/arm-compute';
+import type {
+  ComputeManagementClient,
+  GalleryImageVersion,
+  TargetRegion as AzureTargetRegion,
+} from '@azure/arm-compute';
 import { ConfigurationError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { azureError, isNotFound, statusOf } from './azure-errors.js';
@@ -72,7 +76,11 @@ export interface VersionContext {
  * asked. Idempotent: a re-run finds what the last run left (created, half-created, failed) and
  * finishes it; an identical version is never written again.
  */
-export async function ensureImageVersion(api: VersionApi, spec: VersionSpec, ctx: VersionContext): Promise<VersionOutcome> {
+export async function ensureImageVersion(
+  api: VersionApi,
+  spec: VersionSpec,
+  ctx: VersionContext,
+): Promise<VersionOutcome> {
   const deadline = ctx.clock.now() + spec.timeoutMs;
   const name = `${spec.gallery}/${spec.definition}/${spec.version}`;
   let foundInProgress = false;
@@ -96,12 +104,17 @@ export async function ensureImageVersion(api: VersionApi, spec: VersionSpec, ctx
     if (state === 'Creating' || state === 'Updating' || state === 'Deleting') {
       ctx.logger.info(`Found ${name} in state ${state}; waiting for it to finish.`);
       foundInProgress ||= state !== 'Deleting';
-      await waitForVersion(api, spec, deadline, ctx, { allowGone: state === 'Deleting', allowFailed: true });
+      await waitForVersion(api, spec, deadline, ctx, {
+        allowGone: state === 'Deleting',
+        allowFailed: true,
+      });
       continue;
     }
     if (state === 'Failed') {
       if (spec.ifExists !== 'replace') {
-        throw new ConfigurationError(`Image version ${name} exists in state Failed. Set input 'if-exists' to 'replace' to delete and publish it again.`);
+        throw new ConfigurationError(
+          `Image version ${name} exists in state Failed. Set input 'if-exists' to 'replace' to delete and publish it again.`,
+        );
       }
       ctx.logger.warning(`Image version ${name} is Failed; deleting it to publish again.`);
       await deleteVersion(api, spec, ctx);
@@ -110,7 +123,9 @@ export async function ensureImageVersion(api: VersionApi, spec: VersionSpec, ctx
     const digest = existing.tags?.[DIGEST_TAG];
     if (digest === spec.digest) {
       if (spec.ifExists === 'fail' && !foundInProgress) {
-        throw new ConfigurationError(`Image version ${name} already exists and input 'if-exists' is 'fail'.`);
+        throw new ConfigurationError(
+          `Image version ${name} already exists and input 'if-exists' is 'fail'.`,
+        );
       }
       return ensureRegions(api, spec, existing, ctx, deadline, foundInProgress);
     }
@@ -125,9 +140,17 @@ export async function ensureImageVersion(api: VersionApi, spec: VersionSpec, ctx
   throw new Error(`Image version ${name} kept changing state while we waited; try again.`);
 }
 
-async function getVersion(api: VersionApi, spec: VersionSpec): Promise<GalleryImageVersion | undefined> {
+async function getVersion(
+  api: VersionApi,
+  spec: VersionSpec,
+): Promise<GalleryImageVersion | undefined> {
   try {
-    return await api.galleryImageVersions.get(spec.resourceGroup, spec.gallery, spec.definition, spec.version);
+    return await api.galleryImageVersions.get(
+      spec.resourceGroup,
+      spec.gallery,
+      spec.definition,
+      spec.version,
+    );
   } catch (err) {
     if (isNotFound(err)) return undefined;
     throw azureError(err, `reading image version ${spec.version}`);
@@ -136,15 +159,27 @@ async function getVersion(api: VersionApi, spec: VersionSpec): Promise<GalleryIm
 
 /** Sends the PUT and returns once Azure accepted it; `waitForVersion` follows replication. */
 async function submitCreate(api: VersionApi, spec: VersionSpec, logger: Logger): Promise<void> {
-  logger.info(`Creating image version ${spec.gallery}/${spec.definition}/${spec.version} from ${describeSource(spec.source)}.`);
-  const poller = api.galleryImageVersions.createOrUpdate(spec.resourceGroup, spec.gallery, spec.definition, spec.version, versionBody(spec));
+  logger.info(
+    `Creating image version ${spec.gallery}/${spec.definition}/${spec.version} from ${describeSource(spec.source)}.`,
+  );
+  const poller = api.galleryImageVersions.createOrUpdate(
+    spec.resourceGroup,
+    spec.gallery,
+    spec.definition,
+    spec.version,
+    versionBody(spec),
+  );
   await poller.submitted();
 }
 
 export function versionBody(spec: VersionSpec): GalleryImageVersion {
   const storageProfile =
     spec.source.kind === 'vhd'
-      ? { osDiskImage: { source: { uri: spec.source.uri, storageAccountId: spec.source.storageAccountId } } }
+      ? {
+          osDiskImage: {
+            source: { uri: spec.source.uri, storageAccountId: spec.source.storageAccountId },
+          },
+        }
       : { source: { id: spec.source.id } };
   return {
     location: spec.location,
@@ -156,9 +191,11 @@ export function versionBody(spec: VersionSpec): GalleryImageVersion {
 
 function publishingProfile(spec: VersionSpec): GalleryImageVersion['publishingProfile'] {
   return {
-    targetRegions: spec.targetRegions.map(
-      (r): AzureTargetRegion => ({ name: r.name, regionalReplicaCount: r.replicas, storageAccountType: r.storageAccountType }),
-    ),
+    targetRegions: spec.targetRegions.map((r): AzureTargetRegion => ({
+      name: r.name,
+      regionalReplicaCount: r.replicas,
+      storageAccountType: r.storageAccountType,
+    })),
     replicaCount: spec.replicaCount,
     storageAccountType: spec.storageAccountType,
     excludeFromLatest: spec.excludeFromLatest,
@@ -182,15 +219,23 @@ async function ensureRegions(
 ): Promise<VersionOutcome> {
   const name = `${spec.gallery}/${spec.definition}/${spec.version}`;
   if (!regionsDiffer(existing, spec)) {
-    ctx.logger.info(`Image version ${name} already exists with the same content (${spec.digest}); nothing to write.`);
+    ctx.logger.info(
+      `Image version ${name} already exists with the same content (${spec.digest}); nothing to write.`,
+    );
     const current = await waitForVersion(api, spec, deadline, ctx);
     return outcome(current, spec, foundInProgress ? 'finished' : 'unchanged');
   }
   ctx.logger.info(`Image version ${name} has the same content; updating its target regions.`);
   try {
-    const poller = api.galleryImageVersions.update(spec.resourceGroup, spec.gallery, spec.definition, spec.version, {
-      publishingProfile: publishingProfile(spec),
-    });
+    const poller = api.galleryImageVersions.update(
+      spec.resourceGroup,
+      spec.gallery,
+      spec.definition,
+      spec.version,
+      {
+        publishingProfile: publishingProfile(spec),
+      },
+    );
     await poller.submitted();
   } catch (err) {
     throw azureError(err, `updating the target regions of ${name}`);
@@ -201,13 +246,20 @@ async function ensureRegions(
 export function regionsDiffer(existing: GalleryImageVersion, spec: VersionSpec): boolean {
   const key = (name: string, replicas: number | undefined, storage: string | undefined): string =>
     `${normalizeRegionName(name)}/${replicas ?? 1}/${storage ?? spec.storageAccountType}`;
-  const have = (existing.publishingProfile?.targetRegions ?? []).map((r) => key(r.name, r.regionalReplicaCount, r.storageAccountType)).sort();
+  const have = (existing.publishingProfile?.targetRegions ?? [])
+    .map((r) => key(r.name, r.regionalReplicaCount, r.storageAccountType))
+    .sort();
   const want = spec.targetRegions.map((r) => key(r.name, r.replicas, r.storageAccountType)).sort();
   return have.join(',') !== want.join(',');
 }
 
 /** Delete, then create: the gap is measured from the delete until the new version is usable. */
-async function replace(api: VersionApi, spec: VersionSpec, ctx: VersionContext, deadline: number): Promise<VersionOutcome> {
+async function replace(
+  api: VersionApi,
+  spec: VersionSpec,
+  ctx: VersionContext,
+  deadline: number,
+): Promise<VersionOutcome> {
   const name = `${spec.gallery}/${spec.definition}/${spec.version}`;
   ctx.logger.warning(`Replacing ${name}: it will be missing until the new version has replicated.`);
   const start = ctx.clock.now();
@@ -219,19 +271,31 @@ async function replace(api: VersionApi, spec: VersionSpec, ctx: VersionContext, 
   }
   const done = await waitForVersion(api, spec, deadline, ctx);
   const gapMs = ctx.clock.now() - start;
-  ctx.logger.warning(`${name} was unavailable for ${Math.round(gapMs / 1000)} s while it was replaced.`);
+  ctx.logger.warning(
+    `${name} was unavailable for ${Math.round(gapMs / 1000)} s while it was replaced.`,
+  );
   return { ...outcome(done, spec, 'replaced'), gapMs };
 }
 
-async function deleteVersion(api: VersionApi, spec: VersionSpec, ctx: VersionContext): Promise<void> {
+async function deleteVersion(
+  api: VersionApi,
+  spec: VersionSpec,
+  ctx: VersionContext,
+): Promise<void> {
   await api.galleryImageVersions
-    .delete(spec.resourceGroup, spec.gallery, spec.definition, spec.version, { updateIntervalInMs: ctx.pollIntervalMs })
+    .delete(spec.resourceGroup, spec.gallery, spec.definition, spec.version, {
+      updateIntervalInMs: ctx.pollIntervalMs,
+    })
     .catch((err: unknown) => {
       if (!isNotFound(err)) throw azureError(err, `deleting image version ${spec.version}`);
     });
 }
 
-function outcome(version: GalleryImageVersion, spec: VersionSpec, action: VersionAction): VersionOutcome {
+function outcome(
+  version: GalleryImageVersion,
+  spec: VersionSpec,
+  action: VersionAction,
+): VersionOutcome {
   return {
     id: version.id!,
     action,

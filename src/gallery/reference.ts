@@ -1,6 +1,13 @@
 /** Where a published version lives, as CAPZ's AzureMachineTemplate `image:` needs it (DESIGN §8). */
 export type ImageLocation =
-  | { kind: 'private'; subscriptionId: string; resourceGroup: string; gallery: string; definition: string; version: string }
+  | {
+      kind: 'private';
+      subscriptionId: string;
+      resourceGroup: string;
+      gallery: string;
+      definition: string;
+      version: string;
+    }
   | { kind: 'community'; publicName: string; definition: string; version: string };
 
 /**
@@ -15,7 +22,11 @@ export type ImageLocation =
 export function capzImageReference(where: ImageLocation): string {
   const lines = ['computeGallery:'];
   if (where.kind === 'community') {
-    lines.push(`  gallery: ${where.publicName}`, `  name: ${where.definition}`, `  version: "${where.version}"`);
+    lines.push(
+      `  gallery: ${where.publicName}`,
+      `  name: ${where.definition}`,
+      `  version: "${where.version}"`,
+    );
   } else {
     lines.push(
       `  gallery: ${where.gallery}`,

@@ -29,7 +29,13 @@ export async function waitForVersion(
   for (;;) {
     let version: GalleryImageVersion;
     try {
-      version = await api.galleryImageVersions.get(spec.resourceGroup, spec.gallery, spec.definition, spec.version, { expand: 'ReplicationStatus' });
+      version = await api.galleryImageVersions.get(
+        spec.resourceGroup,
+        spec.gallery,
+        spec.definition,
+        spec.version,
+        { expand: 'ReplicationStatus' },
+      );
     } catch (err) {
       if (options.allowGone && isNotFound(err)) return {} as GalleryImageVersion;
       throw azureError(err, `reading image version ${name}`);
@@ -46,7 +52,10 @@ export async function waitForVersion(
     if (version.provisioningState === 'Failed') {
       if (options.allowFailed) return version;
       const failed = regions.filter((r) => r.state === 'Failed').map((r) => r.region);
-      const details = version.replicationStatus?.summary?.filter((s) => s.state === 'Failed').map((s) => s.details).filter(Boolean);
+      const details = version.replicationStatus?.summary
+        ?.filter((s) => s.state === 'Failed')
+        .map((s) => s.details)
+        .filter(Boolean);
       throw new Error(
         `Image version ${name} failed${failed.length ? ` to replicate to ${failed.join(', ')}` : ''}.` +
           (details?.length ? ` ${details.join(' ')}` : '') +
@@ -64,8 +73,13 @@ export async function waitForVersion(
 }
 
 /** Target regions joined with their replication status (region names normalised both sides). */
-export function describeReplication(version: GalleryImageVersion, spec: Pick<VersionSpec, 'storageAccountType'>): RegionProgress[] {
-  const status = new Map((version.replicationStatus?.summary ?? []).map((s) => [normalizeRegionName(s.region ?? ''), s]));
+export function describeReplication(
+  version: GalleryImageVersion,
+  spec: Pick<VersionSpec, 'storageAccountType'>,
+): RegionProgress[] {
+  const status = new Map(
+    (version.replicationStatus?.summary ?? []).map((s) => [normalizeRegionName(s.region ?? ''), s]),
+  );
   return (version.publishingProfile?.targetRegions ?? []).map((t) => {
     const s = status.get(normalizeRegionName(t.name));
     const done = version.provisioningState === 'Succeeded';
