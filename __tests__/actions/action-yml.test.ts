@@ -6,6 +6,7 @@ import {
   PUBLISH_TO_GALLERY_DEFAULTS,
   PUBLISH_TO_GALLERY_INPUTS,
 } from '../../src/actions/publish-to-gallery/inputs.js';
+import { PROMOTE_DEFAULTS, PROMOTE_INPUTS } from '../../src/actions/promote/inputs.js';
 import { AZURE_INPUT_DEFAULTS } from '../../src/github/inputs.js';
 
 interface ActionYml {
@@ -28,6 +29,12 @@ const ACTIONS = [
       'community-image-id',
       'created',
     ],
+  },
+  {
+    file: 'actions/promote/action.yml',
+    inputs: PROMOTE_INPUTS,
+    defaults: { ...AZURE_INPUT_DEFAULTS, ...PROMOTE_DEFAULTS },
+    outputs: ['image-version-id', 'community-image-id', 'image-reference', 'created'],
   },
 ];
 

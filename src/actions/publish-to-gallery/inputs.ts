@@ -4,7 +4,6 @@
  * created. Defaults live in {@link PUBLISH_TO_GALLERY_DEFAULTS} only; action.yml must declare
  * the same values.
  */
-import { checkKnownRegion } from '../../azure/regions.js';
 import { InputError } from '../../common/errors.js';
 import { type ImageSource, parseImageSource } from '../../gallery/identifiers.js';
 import {
@@ -16,35 +15,26 @@ import {
   type HyperVGeneration,
   imageDefinitionNameRule,
   imageVersionNameRule,
-  MAX_REPLICAS_PER_REGION,
-  type NameRule,
   normalizeRegionName,
   offerRule,
   OS_TYPES,
   type OsType,
-  publicNamePrefixRule,
   publisherRule,
   regionNameRule,
-  REPLICATION_MODES,
-  type ReplicationMode,
   resourceGroupNameRule,
   SECURITY_TYPES,
   type SecurityType,
   skuRule,
-  STORAGE_ACCOUNT_TYPES,
-  type StorageAccountType,
 } from '../../gallery/names.js';
 import {
   type AzureConnectionSettings,
   getAzureConnectionInputs,
-  getBooleanInput,
   getEnumInput,
   getIntegerInput,
   getKeyValueInput,
   getOptionalEnumInput,
   getOptionalInput,
   getRequiredInput,
-  getTargetRegionsInput,
   type InputReader,
   parseFutureDate,
 } from '../../github/inputs.js';
@@ -56,11 +46,26 @@ import {
   parseKubernetesVersion,
 } from '../../kubernetes/version.js';
 
+import {
+  checkRegions,
+  optional,
+  readReplication,
+  readSharing,
+  type ReplicationSettings,
+  requiredName,
+  type SharingSettings,
+} from '../shared/gallery-inputs.js';
+
+export {
+  SHARING_MODES,
+  type ReplicationSettings,
+  type SharingMode,
+  type SharingSettings,
+  type TargetRegion,
+} from '../shared/gallery-inputs.js';
+
 export const IF_EXISTS_POLICIES = ['skip', 'replace', 'fail'] as const;
 export type IfExistsPolicy = (typeof IF_EXISTS_POLICIES)[number];
-
-export const SHARING_MODES = ['private', 'community'] as const;
-export type SharingMode = (typeof SHARING_MODES)[number];
 
 /**
  * Every input getInputs reads, so that a test can check action.yml declares exactly these.
@@ -143,6 +148,8 @@ export function defaultSecurityType(generation: HyperVGeneration): SecurityType 
 export interface DefinitionSettings {
   /** `os-type`. */
   readonly osType: OsType;
+  /** Generalized unless a promotion copies a Specialized source's definition. */
+  readonly osState?: 'Generalized' | 'Specialized';
   /** `hyper-v-generation`. */
   readonly hyperVGeneration: HyperVGeneration;
   /** `security-type`, the definition's `SecurityType` feature, always set explicitly. */
@@ -155,32 +162,6 @@ export interface DefinitionSettings {
   readonly offer: string;
   /** `sku`. */
   readonly sku: string;
-}
-
-/** One region the version is replicated to, with every default filled in. */
-export interface TargetRegion {
-  /** Lower-case region name. */
-  readonly name: string;
-  /** Replicas in this region, 1-100. */
-  readonly replicas: number;
-  /** Storage for the replicas in this region. */
-  readonly storageAccountType: StorageAccountType;
-}
-
-export interface ReplicationSettings {
-  /**
-   * `target-regions` with `replica-count` and `storage-account-type` filled in. Always contains
-   * `location`, first when the user did not list it, since a version lives in its own region.
-   */
-  readonly targetRegions: readonly TargetRegion[];
-  /** `replica-count`: replicas in regions listed without a count. */
-  readonly replicaCount: number;
-  /** `storage-account-type`: for regions listed without one. */
-  readonly storageAccountType: StorageAccountType;
-  /** `replication-mode`. */
-  readonly mode: ReplicationMode;
-  /** `exclude-from-latest`: VMs asking for `latest` will not get this version. */
-  readonly excludeFromLatest: boolean;
 }
 
 /** `end-of-life-date`: a day, or the end of life of the Kubernetes minor, resolved later. */
@@ -196,25 +177,6 @@ export type EndOfLifeSetting =
       readonly kind: 'kubernetes';
       /** The minor whose end of life to look up, e.g. `1.31`. */
       readonly minor: string;
-    };
-
-/** `sharing` and, for a community gallery, what Azure shows to everyone. */
-export type SharingSettings =
-  | {
-      /** Only those with Azure RBAC access to the gallery see it. */
-      readonly kind: 'private';
-    }
-  | {
-      /** Everyone can see and use the gallery through its public name. */
-      readonly kind: 'community';
-      /** `public-name-prefix`: the public name is this, `-` and a GUID. */
-      readonly publicNamePrefix: string;
-      /** `publisher-uri`. */
-      readonly publisherUri: string;
-      /** `publisher-contact`: an e-mail address. */
-      readonly publisherContact: string;
-      /** `eula`: the licence text or a link to it. */
-      readonly eula: string;
     };
 
 export interface PublishToGallerySettings {
@@ -275,7 +237,11 @@ export function getInputs(read: InputReader, now: Date): PublishToGallerySetting
     ...version,
     source: readSource(read),
     definition: readDefinition(read),
-    replication: checkRegions(readReplication(read, location), location, azure.armEndpoint),
+    replication: checkRegions(
+      readReplication(read, location, PUBLISH_TO_GALLERY_DEFAULTS),
+      location,
+      azure.armEndpoint,
+    ),
     ...optional('endOfLife', readEndOfLife(read, now, version.kubernetesVersion)),
     tags: getKeyValueInput(read, 'tags'),
     ifExists: getEnumInput(
@@ -284,7 +250,7 @@ export function getInputs(read: InputReader, now: Date): PublishToGallerySetting
       IF_EXISTS_POLICIES,
       PUBLISH_TO_GALLERY_DEFAULTS['if-exists'],
     ),
-    sharing: readSharing(read),
+    sharing: readSharing(read, PUBLISH_TO_GALLERY_DEFAULTS.sharing),
     timeoutMinutes: getIntegerInput(read, 'timeout-minutes', {
       min: 1,
       max: 1440,
@@ -297,15 +263,6 @@ export function getInputs(read: InputReader, now: Date): PublishToGallerySetting
     }),
     ...optional('sourceSha256', readSourceSha256(read)),
   };
-}
-
-/** `{ key: value }`, or `{}` when value is undefined (exactOptionalPropertyTypes-proof). */
-function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
-}
-
-function requiredName(read: InputReader, name: string, rule: NameRule): string {
-  return checkName(rule, name, getRequiredInput(read, name));
 }
 
 /** Exactly one of `image-version` and `kubernetes-version`. */
@@ -392,53 +349,6 @@ function readSourceSha256(read: InputReader): string | undefined {
   return hex.toLowerCase();
 }
 
-/** Location and target regions must be regions of the cloud (where we can know them). */
-function checkRegions(
-  replication: ReplicationSettings,
-  location: string,
-  armEndpoint: string,
-): ReplicationSettings {
-  checkKnownRegion('location', location, armEndpoint);
-  for (const region of replication.targetRegions)
-    checkKnownRegion('target-regions', region.name, armEndpoint);
-  return replication;
-}
-
-/** Target regions with defaults filled in, and `location` among them. */
-function readReplication(read: InputReader, location: string): ReplicationSettings {
-  const defaults = PUBLISH_TO_GALLERY_DEFAULTS;
-  const replicaCount = getIntegerInput(read, 'replica-count', {
-    min: 1,
-    max: MAX_REPLICAS_PER_REGION,
-    defaultValue: defaults['replica-count'],
-  });
-  const storageAccountType = getEnumInput(
-    read,
-    'storage-account-type',
-    STORAGE_ACCOUNT_TYPES,
-    defaults['storage-account-type'],
-  );
-  const listed = getTargetRegionsInput(read, 'target-regions');
-  const regions = listed.some((r) => r.name === location)
-    ? listed
-    : [{ name: location }, ...listed];
-  return {
-    targetRegions: regions.map((region) => ({
-      name: region.name,
-      replicas: region.replicas ?? replicaCount,
-      storageAccountType: region.storageAccountType ?? storageAccountType,
-    })),
-    replicaCount,
-    storageAccountType,
-    mode: getEnumInput(read, 'replication-mode', REPLICATION_MODES, defaults['replication-mode']),
-    excludeFromLatest: getBooleanInput(
-      read,
-      'exclude-from-latest',
-      defaults['exclude-from-latest'],
-    ),
-  };
-}
-
 /**
  * A date not in the past, or `kubernetes`: the end of life of the Kubernetes minor, which
  * needs `kubernetes-version` to say which minor (an image version need not be one).
@@ -462,62 +372,4 @@ function readEndOfLife(
     );
   }
   return { kind: 'kubernetes', minor: minorKey(kubernetesVersion) };
-}
-
-/** The inputs only a community gallery uses, and how each is checked. */
-const COMMUNITY_INPUTS = {
-  'public-name-prefix': (value: string) =>
-    checkName(publicNamePrefixRule, 'public-name-prefix', value),
-  'publisher-uri': (value: string) => parseWebUrl('publisher-uri', value),
-  'publisher-contact': (value: string) => parseEmail('publisher-contact', value),
-  eula: (value: string) => value,
-} as const;
-
-/**
- * `private`, or `community` with all four community inputs. Community inputs given to a
- * private gallery are refused rather than ignored: they suggest the user meant community.
- */
-function readSharing(read: InputReader): SharingSettings {
-  const mode = getEnumInput(read, 'sharing', SHARING_MODES, PUBLISH_TO_GALLERY_DEFAULTS.sharing);
-  const names = Object.keys(COMMUNITY_INPUTS) as (keyof typeof COMMUNITY_INPUTS)[];
-  if (mode === 'private') {
-    for (const name of names) {
-      const value = getOptionalInput(read, name);
-      if (value !== undefined) {
-        throw new InputError(
-          name,
-          value,
-          'Only used with sharing: community. Remove it or set sharing: community.',
-        );
-      }
-    }
-    return { kind: 'private' };
-  }
-  const [publicNamePrefix, publisherUri, publisherContact, eula] = names.map((name) => {
-    const value = getOptionalInput(read, name);
-    if (value === undefined) {
-      throw new InputError(
-        name,
-        '',
-        'Required with sharing: community; Azure shows it to everyone.',
-      );
-    }
-    return COMMUNITY_INPUTS[name](value);
-  }) as [string, string, string, string];
-  return { kind: 'community', publicNamePrefix, publisherUri, publisherContact, eula };
-}
-
-/** An absolute http(s) URL: the publisher's web site, shown as a link. */
-function parseWebUrl(name: string, value: string): string {
-  const url = URL.canParse(value) ? new URL(value) : undefined;
-  if (url?.protocol !== 'https:' && url?.protocol !== 'http:') {
-    throw new InputError(name, value, 'Expected a web address such as https://example.com.');
-  }
-  return value;
-}
-
-/** A plausible e-mail address; Azure shows it as the support contact. */
-function parseEmail(name: string, value: string): string {
-  if (/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)) return value;
-  throw new InputError(name, value, 'Expected an e-mail address such as support@example.com.');
 }

@@ -27,6 +27,8 @@ export interface PublishContext {
   sourceSha256?: string;
   /** Provenance tags (run URL, commit, …) added to the user's tags. */
   provenance: Record<string, string>;
+  /** The content digest when the caller already knows it (promote copies the source's). */
+  digest?: string;
 }
 
 export interface PublishResult {
@@ -48,11 +50,13 @@ export async function publish(
   const { compute } = ctx.clients;
   const wait = { pollIntervalMs: ctx.pollIntervalMs };
   const endOfLifeDate = await resolveEndOfLife(settings, ctx);
-  const digest = await sourceDigest(settings.source, {
-    sha256: ctx.sourceSha256,
-    readBlobDigest: ctx.readBlobDigest,
-    logger: ctx.logger,
-  });
+  const digest =
+    ctx.digest ??
+    (await sourceDigest(settings.source, {
+      sha256: ctx.sourceSha256,
+      readBlobDigest: ctx.readBlobDigest,
+      logger: ctx.logger,
+    }));
   const tags = {
     ...settings.tags,
     ...ctx.provenance,
@@ -84,7 +88,7 @@ export async function publish(
       name: settings.imageDefinition,
       location: settings.location,
       osType: settings.definition.osType,
-      osState: 'Generalized',
+      osState: settings.definition.osState ?? 'Generalized',
       hyperVGeneration: settings.definition.hyperVGeneration,
       architecture: settings.definition.architecture,
       securityType: settings.definition.securityType,

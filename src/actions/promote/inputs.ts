@@ -1,0 +1,203 @@
+/**
+ * Reads and validates every promote input (DESIGN §4) before any Azure call. Promote copies a
+ * validated staging version into the production gallery, so most of what publish-to-gallery
+ * asks for is read from the source instead: the definition's fixed properties always, the
+ * identifier, definition name and version name unless given.
+ */
+import { InputError } from '../../common/errors.js';
+import {
+  type GalleryImageVersionId,
+  parseGalleryImageVersionId,
+  RESOURCE_ID_FORMS,
+} from '../../gallery/identifiers.js';
+import {
+  checkName,
+  galleryNameRule,
+  imageDefinitionNameRule,
+  imageVersionNameRule,
+  normalizeRegionName,
+  offerRule,
+  publisherRule,
+  regionNameRule,
+  resourceGroupNameRule,
+  skuRule,
+} from '../../gallery/names.js';
+import {
+  type AzureConnectionSettings,
+  getAzureConnectionInputs,
+  getEnumInput,
+  getIntegerInput,
+  getKeyValueInput,
+  getOptionalInput,
+  getRequiredInput,
+  type InputReader,
+  parseFutureDate,
+} from '../../github/inputs.js';
+import type { IsoDate } from '../../kubernetes/dates.js';
+import { IF_EXISTS_POLICIES, type IfExistsPolicy } from '../publish-to-gallery/inputs.js';
+import {
+  checkRegions,
+  optional,
+  readReplication,
+  readSharing,
+  type ReplicationSettings,
+  requiredName,
+  type SharingSettings,
+} from '../shared/gallery-inputs.js';
+
+export const PROMOTE_INPUTS = [
+  'subscription-id',
+  'tenant-id',
+  'client-id',
+  'arm-endpoint',
+  'authority-host',
+  'source-image-version-id',
+  'resource-group',
+  'location',
+  'gallery',
+  'image-definition',
+  'image-version',
+  'publisher',
+  'offer',
+  'sku',
+  'target-regions',
+  'replica-count',
+  'storage-account-type',
+  'replication-mode',
+  'exclude-from-latest',
+  'end-of-life-date',
+  'tags',
+  'if-exists',
+  'sharing',
+  'public-name-prefix',
+  'publisher-uri',
+  'publisher-contact',
+  'eula',
+  'validation-report',
+  'timeout-minutes',
+  'poll-interval-seconds',
+] as const;
+
+/** Every promote default, keyed by input name; action.yml must state the same. */
+export const PROMOTE_DEFAULTS = {
+  /** Azure's guidance for production images: at least three replicas per region. */
+  'replica-count': 3,
+  'storage-account-type': 'Standard_LRS',
+  'replication-mode': 'Full',
+  'exclude-from-latest': false,
+  /** CAPZ images stop being supported with their Kubernetes minor. */
+  'end-of-life-date': 'kubernetes',
+  'if-exists': 'skip',
+  /** CAPZ reference images live in a community gallery. */
+  sharing: 'community',
+  'timeout-minutes': 240,
+  'poll-interval-seconds': 30,
+} as const satisfies Record<string, string | number | boolean>;
+
+export type PromoteEndOfLife =
+  | { readonly kind: 'date'; readonly date: IsoDate }
+  | { readonly kind: 'kubernetes' }
+  | { readonly kind: 'none' };
+
+export interface PromoteSettings {
+  readonly azure: AzureConnectionSettings;
+  /** `source-image-version-id`: the validated staging version, parsed. */
+  readonly source: GalleryImageVersionId & { readonly id: string };
+  /** `resource-group` of the production gallery; created if missing. */
+  readonly resourceGroup: string;
+  /** `location` of the production gallery and version. */
+  readonly location: string;
+  /** `gallery`: the production gallery. */
+  readonly gallery: string;
+  /** `image-definition`; unset: the source's, with CAPZ's production naming (DESIGN §8). */
+  readonly imageDefinition?: string;
+  /** `image-version`; unset: the source version's name. */
+  readonly imageVersion?: string;
+  /** `publisher`/`offer`/`sku`; each unset one is copied from the source definition. */
+  readonly identifier: {
+    readonly publisher?: string;
+    readonly offer?: string;
+    readonly sku?: string;
+  };
+  readonly replication: ReplicationSettings;
+  /** `end-of-life-date`: a date, `kubernetes` (the minor of the version name), or `none`. */
+  readonly endOfLife: PromoteEndOfLife;
+  /** `tags`, added to the tags copied from the source version. */
+  readonly tags: Readonly<Record<string, string>>;
+  readonly ifExists: IfExistsPolicy;
+  readonly sharing: SharingSettings;
+  /** `validation-report`: path of validate-cluster's JSON report, recorded by digest. */
+  readonly validationReport?: string;
+  readonly timeoutMinutes: number;
+  readonly pollIntervalSeconds: number;
+}
+
+export function getPromoteInputs(read: InputReader, now: Date): PromoteSettings {
+  const azure = getAzureConnectionInputs(read);
+  const location = normalizeRegionName(requiredName(read, 'location', regionNameRule));
+  const optionalName = (
+    name: string,
+    rule: Parameters<typeof checkName>[0],
+  ): string | undefined => {
+    const value = getOptionalInput(read, name);
+    return value === undefined ? undefined : checkName(rule, name, value);
+  };
+  const publisher = optionalName('publisher', publisherRule);
+  const offer = optionalName('offer', offerRule);
+  const sku = optionalName('sku', skuRule);
+  return {
+    azure,
+    source: readSource(read),
+    resourceGroup: requiredName(read, 'resource-group', resourceGroupNameRule),
+    location,
+    gallery: requiredName(read, 'gallery', galleryNameRule),
+    ...optional('imageDefinition', optionalName('image-definition', imageDefinitionNameRule)),
+    ...optional('imageVersion', optionalName('image-version', imageVersionNameRule)),
+    identifier: {
+      ...optional('publisher', publisher),
+      ...optional('offer', offer),
+      ...optional('sku', sku),
+    },
+    replication: checkRegions(
+      readReplication(read, location, PROMOTE_DEFAULTS),
+      location,
+      azure.armEndpoint,
+    ),
+    endOfLife: readEndOfLife(read, now),
+    tags: getKeyValueInput(read, 'tags'),
+    ifExists: getEnumInput(read, 'if-exists', IF_EXISTS_POLICIES, PROMOTE_DEFAULTS['if-exists']),
+    sharing: readSharing(read, PROMOTE_DEFAULTS.sharing),
+    ...optional('validationReport', getOptionalInput(read, 'validation-report')),
+    timeoutMinutes: getIntegerInput(read, 'timeout-minutes', {
+      min: 1,
+      max: 1440,
+      defaultValue: PROMOTE_DEFAULTS['timeout-minutes'],
+    }),
+    pollIntervalSeconds: getIntegerInput(read, 'poll-interval-seconds', {
+      min: 1,
+      max: 600,
+      defaultValue: PROMOTE_DEFAULTS['poll-interval-seconds'],
+    }),
+  };
+}
+
+function readSource(read: InputReader): PromoteSettings['source'] {
+  const id = getRequiredInput(read, 'source-image-version-id');
+  const parsed = parseGalleryImageVersionId(id);
+  if (!parsed) {
+    throw new InputError(
+      'source-image-version-id',
+      id,
+      `Expected a gallery image version ID: ${RESOURCE_ID_FORMS.galleryImageVersion}.`,
+    );
+  }
+  return { ...parsed, id };
+}
+
+function readEndOfLife(read: InputReader, now: Date): PromoteEndOfLife {
+  const value = getOptionalInput(read, 'end-of-life-date') ?? PROMOTE_DEFAULTS['end-of-life-date'];
+  const lower = value.toLowerCase();
+  if (lower === 'kubernetes') return { kind: 'kubernetes' };
+  if (lower === 'none') return { kind: 'none' };
+  return { kind: 'date', date: parseFutureDate('end-of-life-date', value, now) };
+}

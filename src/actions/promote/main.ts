@@ -1,0 +1,66 @@
+import * as core from '@actions/core';
+import { createClients } from '../../azure/clients.js';
+import { createCredential } from '../../azure/credentials.js';
+import { systemClock } from '../../gallery/clock.js';
+import { environmentInputReader } from '../../github/inputs.js';
+import {
+  actionsLogger,
+  runAction,
+  runUrl,
+  setOutputs,
+  writeSummary,
+} from '../../github/runtime.js';
+import { fetchSupportCalendar } from '../../kubernetes/fetch-support.js';
+import { versionSummary } from '../shared/summary.js';
+import { getPromoteInputs } from './inputs.js';
+import { promote } from './promote.js';
+
+/** promote: the validated staging version copied to the production gallery, everywhere. */
+export async function run(): Promise<void> {
+  await runAction(async () => {
+    const now = new Date();
+    const settings = getPromoteInputs(environmentInputReader(), now);
+    const signedIn = createCredential(settings.azure, {
+      env: process.env,
+      getIdToken: (audience) => core.getIDToken(audience),
+      maskSecret: (value) => core.setSecret(value),
+      logger: actionsLogger,
+    });
+    const url = runUrl();
+    const result = await promote(settings, {
+      clients: createClients(
+        settings.azure,
+        signedIn.credential,
+        'compute-gallery-actions/promote',
+      ),
+      logger: actionsLogger,
+      clock: systemClock,
+      pollIntervalMs: settings.pollIntervalSeconds * 1000,
+      now,
+      loadSupportCalendar: () => fetchSupportCalendar({ logger: actionsLogger }),
+      provenance: url ? { 'published-by': url } : {},
+    });
+    setOutputs({
+      'image-version-id': result.version.id,
+      'community-image-id': result.communityImageId,
+      'image-reference': result.imageReference,
+      created: String(result.version.created),
+    });
+    const p = result.settings;
+    await writeSummary(
+      versionSummary({
+        title: `promote: ${p.gallery}/${p.imageDefinition}/${p.imageVersion}`,
+        version: result.version,
+        source: `staging version \`${settings.source.id}\``,
+        ...(result.endOfLifeDate ? { endOfLifeDate: result.endOfLifeDate } : {}),
+        ...(result.communityImageId ? { communityImageId: result.communityImageId } : {}),
+        imageReference: result.imageReference,
+        resourceGroup: p.resourceGroup,
+        gallery: p.gallery,
+        definition: p.imageDefinition,
+        versionName: p.imageVersion,
+        extraRows: [['Security type', p.definition.securityType]],
+      }),
+    );
+  });
+}

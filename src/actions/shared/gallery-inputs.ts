@@ -1,0 +1,198 @@
+/**
+ * Input readers shared by the actions that write gallery versions (publish-to-gallery, promote):
+ * replication, sharing and the community gallery inputs, checked the same way everywhere.
+ */
+import { checkKnownRegion } from '../../azure/regions.js';
+import { InputError } from '../../common/errors.js';
+import {
+  checkName,
+  MAX_REPLICAS_PER_REGION,
+  type NameRule,
+  publicNamePrefixRule,
+  REPLICATION_MODES,
+  type ReplicationMode,
+  STORAGE_ACCOUNT_TYPES,
+  type StorageAccountType,
+} from '../../gallery/names.js';
+import {
+  getBooleanInput,
+  getEnumInput,
+  getIntegerInput,
+  getOptionalInput,
+  getRequiredInput,
+  getTargetRegionsInput,
+  type InputReader,
+} from '../../github/inputs.js';
+
+/** The replication defaults of the action reading them. */
+export interface ReplicationDefaults {
+  'replica-count': number;
+  'storage-account-type': StorageAccountType;
+  'replication-mode': ReplicationMode;
+  'exclude-from-latest': boolean;
+}
+
+export const SHARING_MODES = ['private', 'community'] as const;
+export type SharingMode = (typeof SHARING_MODES)[number];
+
+/** One region the version is replicated to, with every default filled in. */
+export interface TargetRegion {
+  /** Lower-case region name. */
+  readonly name: string;
+  /** Replicas in this region, 1-100. */
+  readonly replicas: number;
+  /** Storage for the replicas in this region. */
+  readonly storageAccountType: StorageAccountType;
+}
+
+export interface ReplicationSettings {
+  /**
+   * `target-regions` with `replica-count` and `storage-account-type` filled in. Always contains
+   * `location`, first when the user did not list it, since a version lives in its own region.
+   */
+  readonly targetRegions: readonly TargetRegion[];
+  /** `replica-count`: replicas in regions listed without a count. */
+  readonly replicaCount: number;
+  /** `storage-account-type`: for regions listed without one. */
+  readonly storageAccountType: StorageAccountType;
+  /** `replication-mode`. */
+  readonly mode: ReplicationMode;
+  /** `exclude-from-latest`: VMs asking for `latest` will not get this version. */
+  readonly excludeFromLatest: boolean;
+}
+
+/** `sharing` and, for a community gallery, what Azure shows to everyone. */
+export type SharingSettings =
+  | {
+      /** Only those with Azure RBAC access to the gallery see it. */
+      readonly kind: 'private';
+    }
+  | {
+      /** Everyone can see and use the gallery through its public name. */
+      readonly kind: 'community';
+      /** `public-name-prefix`: the public name is this, `-` and a GUID. */
+      readonly publicNamePrefix: string;
+      /** `publisher-uri`. */
+      readonly publisherUri: string;
+      /** `publisher-contact`: an e-mail address. */
+      readonly publisherContact: string;
+      /** `eula`: the licence text or a link to it. */
+      readonly eula: string;
+    };
+
+/** `{ key: value }`, or `{}` when value is undefined (exactOptionalPropertyTypes-proof). */
+export function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+export function requiredName(read: InputReader, name: string, rule: NameRule): string {
+  return checkName(rule, name, getRequiredInput(read, name));
+}
+
+/** Location and target regions must be regions of the cloud (where we can know them). */
+export function checkRegions(
+  replication: ReplicationSettings,
+  location: string,
+  armEndpoint: string,
+): ReplicationSettings {
+  checkKnownRegion('location', location, armEndpoint);
+  for (const region of replication.targetRegions)
+    checkKnownRegion('target-regions', region.name, armEndpoint);
+  return replication;
+}
+
+/** Target regions with defaults filled in, and `location` among them. */
+export function readReplication(
+  read: InputReader,
+  location: string,
+  defaults: ReplicationDefaults,
+): ReplicationSettings {
+  const replicaCount = getIntegerInput(read, 'replica-count', {
+    min: 1,
+    max: MAX_REPLICAS_PER_REGION,
+    defaultValue: defaults['replica-count'],
+  });
+  const storageAccountType = getEnumInput(
+    read,
+    'storage-account-type',
+    STORAGE_ACCOUNT_TYPES,
+    defaults['storage-account-type'],
+  );
+  const listed = getTargetRegionsInput(read, 'target-regions');
+  const regions = listed.some((r) => r.name === location)
+    ? listed
+    : [{ name: location }, ...listed];
+  return {
+    targetRegions: regions.map((region) => ({
+      name: region.name,
+      replicas: region.replicas ?? replicaCount,
+      storageAccountType: region.storageAccountType ?? storageAccountType,
+    })),
+    replicaCount,
+    storageAccountType,
+    mode: getEnumInput(read, 'replication-mode', REPLICATION_MODES, defaults['replication-mode']),
+    excludeFromLatest: getBooleanInput(
+      read,
+      'exclude-from-latest',
+      defaults['exclude-from-latest'],
+    ),
+  };
+}
+
+/** The inputs only a community gallery uses, and how each is checked. */
+const COMMUNITY_INPUTS = {
+  'public-name-prefix': (value: string) =>
+    checkName(publicNamePrefixRule, 'public-name-prefix', value),
+  'publisher-uri': (value: string) => parseWebUrl('publisher-uri', value),
+  'publisher-contact': (value: string) => parseEmail('publisher-contact', value),
+  eula: (value: string) => value,
+} as const;
+
+/**
+ * `private`, or `community` with all four community inputs. Community inputs given to a
+ * private gallery are refused rather than ignored: they suggest the user meant community.
+ */
+export function readSharing(read: InputReader, defaultMode: SharingMode): SharingSettings {
+  const mode = getEnumInput(read, 'sharing', SHARING_MODES, defaultMode);
+  const names = Object.keys(COMMUNITY_INPUTS) as (keyof typeof COMMUNITY_INPUTS)[];
+  if (mode === 'private') {
+    for (const name of names) {
+      const value = getOptionalInput(read, name);
+      if (value !== undefined) {
+        throw new InputError(
+          name,
+          value,
+          'Only used with sharing: community. Remove it or set sharing: community.',
+        );
+      }
+    }
+    return { kind: 'private' };
+  }
+  const [publicNamePrefix, publisherUri, publisherContact, eula] = names.map((name) => {
+    const value = getOptionalInput(read, name);
+    if (value === undefined) {
+      throw new InputError(
+        name,
+        '',
+        'Required with sharing: community; Azure shows it to everyone.',
+      );
+    }
+    return COMMUNITY_INPUTS[name](value);
+  }) as [string, string, string, string];
+  return { kind: 'community', publicNamePrefix, publisherUri, publisherContact, eula };
+}
+
+/** An absolute http(s) URL: the publisher's web site, shown as a link. */
+function parseWebUrl(name: string, value: string): string {
+  const url = URL.canParse(value) ? new URL(value) : undefined;
+  if (url?.protocol !== 'https:' && url?.protocol !== 'http:') {
+    throw new InputError(name, value, 'Expected a web address such as https://example.com.');
+  }
+  return value;
+}
+
+/** A plausible e-mail address; Azure shows it as the support contact. */
+function parseEmail(name: string, value: string): string {
+  if (/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)) return value;
+  throw new InputError(name, value, 'Expected an e-mail address such as support@example.com.');
+}
