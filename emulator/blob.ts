@@ -10,7 +10,8 @@ const require = createRequire(import.meta.url);
 
 /** Azurite's well-known development account, always kept alongside the ones we add. */
 const DEV_ACCOUNT = 'devstoreaccount1';
-const DEV_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+const DEV_KEY =
+  'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
 interface AzuriteServer {
   start(): Promise<void>;
@@ -121,7 +122,9 @@ export class BlobService {
     const length = Number(head.headers['content-length'] ?? 0);
     const blobType = String(head.headers['x-ms-blob-type'] ?? '');
     if (length < 512) return { exists: true, blobType, length, tail: Buffer.alloc(0) };
-    const tail = await this.call('GET', uri, { 'x-ms-range': `bytes=${length - 512}-${length - 1}` });
+    const tail = await this.call('GET', uri, {
+      'x-ms-range': `bytes=${length - 512}-${length - 1}`,
+    });
     return { exists: true, blobType, length, tail: tail.body };
   }
 
@@ -129,7 +132,11 @@ export class BlobService {
     method: string,
     uri: string,
     extra: Record<string, string> = {},
-  ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+  ): Promise<{
+    status: number;
+    headers: Record<string, string | string[] | undefined>;
+    body: Buffer;
+  }> {
     const now = Math.floor(Date.now() / 1000);
     const token = signJwt(this.tokenKey, {
       aud: 'https://storage.azure.com',
@@ -152,7 +159,11 @@ export class BlobService {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () =>
-            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              body: Buffer.concat(chunks),
+            }),
           );
           res.on('error', reject);
         },

@@ -30,22 +30,39 @@ export interface FaultRule {
 
 export type FaultEffect =
   | { kind: 'none' }
-  | { kind: 'respond'; status: number; headers: Record<string, string>; body: unknown; label: string }
+  | {
+      kind: 'respond';
+      status: number;
+      headers: Record<string, string>;
+      body: unknown;
+      label: string;
+    }
   | { kind: 'drop'; label: string }
   | { kind: 'failOperation'; message: string; label: string };
 
 const DEFAULT_CODES: Record<number, { code: string; message: string }> = {
-  429: { code: 'TooManyRequests', message: 'The request is being throttled as the limit has been reached for operation type. Please retry after the time in the Retry-After header.' },
-  500: { code: 'InternalServerError', message: 'The server encountered an internal error. Please retry the request.' },
+  429: {
+    code: 'TooManyRequests',
+    message:
+      'The request is being throttled as the limit has been reached for operation type. Please retry after the time in the Retry-After header.',
+  },
+  500: {
+    code: 'InternalServerError',
+    message: 'The server encountered an internal error. Please retry the request.',
+  },
   502: { code: 'BadGateway', message: 'The gateway did not receive a response in time.' },
-  503: { code: 'ServiceUnavailable', message: 'The service is temporarily unavailable. Please retry the request.' },
+  503: {
+    code: 'ServiceUnavailable',
+    message: 'The service is temporarily unavailable. Please retry the request.',
+  },
 };
 
 export class Faults {
   private rules: FaultRule[] = [];
 
   add(input: Partial<FaultRule>): FaultRule {
-    if (typeof input.path !== 'string') throw new Error("a fault needs 'path' (a regular expression)");
+    if (typeof input.path !== 'string')
+      throw new Error("a fault needs 'path' (a regular expression)");
     new RegExp(input.path, 'i'); // throws on a bad pattern before we keep it
     const rule: FaultRule = { id: randomUUID(), host: 'arm', times: 1, ...input, path: input.path };
     this.rules.push(rule);
@@ -74,10 +91,17 @@ export class Faults {
     if (rule.delayMs) await new Promise((resolve) => setTimeout(resolve, rule.delayMs));
     if (rule.drop) return { kind: 'drop', label: 'dropped' };
     if (rule.failOperation !== undefined) {
-      return { kind: 'failOperation', message: rule.failOperation || 'The operation failed (injected).', label: 'fail-operation' };
+      return {
+        kind: 'failOperation',
+        message: rule.failOperation || 'The operation failed (injected).',
+        label: 'fail-operation',
+      };
     }
     if (rule.status) {
-      const known = DEFAULT_CODES[rule.status] ?? { code: 'InjectedFault', message: 'Injected fault.' };
+      const known = DEFAULT_CODES[rule.status] ?? {
+        code: 'InjectedFault',
+        message: 'Injected fault.',
+      };
       const headers: Record<string, string> = {};
       if (rule.retryAfter !== undefined) headers['retry-after'] = String(rule.retryAfter);
       return {

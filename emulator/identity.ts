@@ -52,13 +52,20 @@ export class Identity {
       const issuer = this.oidcIssuer(req.origin);
       return {
         status: 200,
-        body: { issuer, jwks_uri: `${issuer}/.well-known/jwks`, id_token_signing_alg_values_supported: ['RS256'] },
+        body: {
+          issuer,
+          jwks_uri: `${issuer}/.well-known/jwks`,
+          id_token_signing_alg_values_supported: ['RS256'],
+        },
       };
     }
     if (req.method === 'GET' && /^\/common\/discovery\/instance$/i.test(path)) {
       return this.instanceDiscovery(req);
     }
-    if ((m = path.match(/^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/i)) && req.method === 'GET') {
+    if (
+      (m = path.match(/^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/i)) &&
+      req.method === 'GET'
+    ) {
       return { status: 200, body: this.openIdConfiguration(req.origin, m[1]!) };
     }
     if ((m = path.match(/^\/([^/]+)\/discovery\/v2\.0\/keys$/i)) && req.method === 'GET') {
@@ -73,7 +80,11 @@ export class Identity {
   private openIdConfiguration(origin: string, tenant: string): Record<string, unknown> {
     return {
       token_endpoint: `${origin}/${tenant}/oauth2/v2.0/token`,
-      token_endpoint_auth_methods_supported: ['client_secret_post', 'private_key_jwt', 'client_secret_basic'],
+      token_endpoint_auth_methods_supported: [
+        'client_secret_post',
+        'private_key_jwt',
+        'client_secret_basic',
+      ],
       jwks_uri: `${origin}/${tenant}/discovery/v2.0/keys`,
       response_modes_supported: ['query', 'fragment', 'form_post'],
       subject_types_supported: ['pairwise'],
@@ -130,12 +141,28 @@ export class Identity {
     const clientId = form.get('client_id') ?? '';
     const scope = form.get('scope') ?? '';
     if (form.get('grant_type') !== 'client_credentials') {
-      return aadError(400, 'unsupported_grant_type', 'AADSTS70003', 'The app requested an unsupported grant type.');
+      return aadError(
+        400,
+        'unsupported_grant_type',
+        'AADSTS70003',
+        'The app requested an unsupported grant type.',
+      );
     }
-    if (!clientId) return aadError(400, 'invalid_request', 'AADSTS900144', "The request body must contain the following parameter: 'client_id'.");
+    if (!clientId)
+      return aadError(
+        400,
+        'invalid_request',
+        'AADSTS900144',
+        "The request body must contain the following parameter: 'client_id'.",
+      );
     const resource = scope.split(' ').find((s) => s.endsWith('/.default'));
     if (!resource) {
-      return aadError(400, 'invalid_scope', 'AADSTS1002012', `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier.`);
+      return aadError(
+        400,
+        'invalid_scope',
+        'AADSTS1002012',
+        `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier.`,
+      );
     }
     const secret = form.get('client_secret');
     const assertion = form.get('client_assertion');
@@ -144,19 +171,44 @@ export class Identity {
       const check = checkJwt(assertion, this.oidcKey, now);
       if (!check.ok) {
         return check.reason === 'expired'
-          ? aadError(400, 'invalid_client', 'AADSTS700024', 'Client assertion is not within its valid time range.')
-          : aadError(401, 'invalid_client', 'AADSTS70021', 'No matching federated identity record found for presented assertion.');
+          ? aadError(
+              400,
+              'invalid_client',
+              'AADSTS700024',
+              'Client assertion is not within its valid time range.',
+            )
+          : aadError(
+              401,
+              'invalid_client',
+              'AADSTS70021',
+              'No matching federated identity record found for presented assertion.',
+            );
       }
       if (check.claims.aud !== FEDERATED_AUDIENCE) {
-        return aadError(401, 'invalid_client', 'AADSTS700212', `No matching federated identity record found for presented assertion audience '${String(check.claims.aud)}'.`);
+        return aadError(
+          401,
+          'invalid_client',
+          'AADSTS700212',
+          `No matching federated identity record found for presented assertion audience '${String(check.claims.aud)}'.`,
+        );
       }
     } else if (secret) {
       const registered = this.store.world.clients[clientId];
       if (registered !== undefined && registered !== secret) {
-        return aadError(401, 'invalid_client', 'AADSTS7000215', 'Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.');
+        return aadError(
+          401,
+          'invalid_client',
+          'AADSTS7000215',
+          'Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.',
+        );
       }
     } else {
-      return aadError(401, 'invalid_client', 'AADSTS7000218', "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+      return aadError(
+        401,
+        'invalid_client',
+        'AADSTS7000218',
+        "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+      );
     }
     const aud = resource.slice(0, -'/.default'.length);
     const claims: Claims = {
@@ -191,7 +243,13 @@ export class Identity {
       'www-authenticate': `Bearer authorization_uri="https://login.microsoftonline.com/common", error="invalid_token", error_description="${desc}"`,
     });
     if (!/^bearer /i.test(auth)) {
-      throw new ArmError(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing.", undefined, challenge('The authentication failed because of missing Authorization header.'));
+      throw new ArmError(
+        401,
+        'AuthenticationFailed',
+        "Authentication failed. The 'Authorization' header is missing.",
+        undefined,
+        challenge('The authentication failed because of missing Authorization header.'),
+      );
     }
     const token = auth.slice(7).trim();
     const now = Math.floor(Date.now() / 1000);
@@ -199,13 +257,31 @@ export class Identity {
     if (!check.ok) {
       if (check.reason === 'expired') {
         const exp = new Date(Number(check.claims?.exp) * 1000).toISOString();
-        throw new ArmError(401, 'ExpiredAuthenticationToken', `The access token expiry UTC time '${exp}' is earlier than current UTC time '${new Date().toISOString()}'.`, undefined, challenge('The access token has expired.'));
+        throw new ArmError(
+          401,
+          'ExpiredAuthenticationToken',
+          `The access token expiry UTC time '${exp}' is earlier than current UTC time '${new Date().toISOString()}'.`,
+          undefined,
+          challenge('The access token has expired.'),
+        );
       }
-      throw new ArmError(401, 'InvalidAuthenticationToken', 'The access token is invalid.', undefined, challenge('The access token signature is invalid.'));
+      throw new ArmError(
+        401,
+        'InvalidAuthenticationToken',
+        'The access token is invalid.',
+        undefined,
+        challenge('The access token signature is invalid.'),
+      );
     }
     const aud = String(check.claims.aud ?? '');
     if (!ARM_AUDIENCES.includes(aud)) {
-      throw new ArmError(401, 'InvalidAuthenticationTokenAudience', `The access token has been obtained for wrong audience or resource '${aud}'. It should exactly match with one of the allowed audiences '${ARM_AUDIENCES.join("','")}'.`, undefined, challenge('The access token has an invalid audience.'));
+      throw new ArmError(
+        401,
+        'InvalidAuthenticationTokenAudience',
+        `The access token has been obtained for wrong audience or resource '${aud}'. It should exactly match with one of the allowed audiences '${ARM_AUDIENCES.join("','")}'.`,
+        undefined,
+        challenge('The access token has an invalid audience.'),
+      );
     }
     return check.claims;
   }

@@ -33,7 +33,11 @@ export function signJwt(key: SigningKey, claims: Claims): string {
 
 export type JwtCheck =
   | { ok: true; claims: Claims }
-  | { ok: false; reason: 'malformed' | 'unsigned' | 'bad-signature' | 'expired' | 'not-yet-valid'; claims?: Claims };
+  | {
+      ok: false;
+      reason: 'malformed' | 'unsigned' | 'bad-signature' | 'expired' | 'not-yet-valid';
+      claims?: Claims;
+    };
 
 /** Decodes and checks a compact JWT: RS256 signature by `key`, `exp` and `nbf` against `now`. */
 export function checkJwt(token: string, key: SigningKey, nowSeconds: number): JwtCheck {
@@ -49,7 +53,12 @@ export function checkJwt(token: string, key: SigningKey, nowSeconds: number): Jw
     return { ok: false, reason: 'malformed' };
   }
   if (header.alg !== 'RS256' || s === '') return { ok: false, reason: 'unsigned', claims };
-  const good = verify('sha256', Buffer.from(`${h}.${p}`), key.publicKey, Buffer.from(s, 'base64url'));
+  const good = verify(
+    'sha256',
+    Buffer.from(`${h}.${p}`),
+    key.publicKey,
+    Buffer.from(s, 'base64url'),
+  );
   if (!good) return { ok: false, reason: 'bad-signature', claims };
   if (typeof claims.exp === 'number' && claims.exp < nowSeconds) {
     return { ok: false, reason: 'expired', claims };

@@ -4,7 +4,10 @@ const MiB = 1024 * 1024;
 const DISK_TYPES: Record<number, string> = { 2: 'fixed', 3: 'dynamic', 4: 'differencing' };
 
 /** Why Azure would refuse this blob as a VHD source, or undefined when it is acceptable. */
-export function vhdProblem(uri: string, facts: BlobFacts): { code: string; message: string } | undefined {
+export function vhdProblem(
+  uri: string,
+  facts: BlobFacts,
+): { code: string; message: string } | undefined {
   if (!facts.exists) {
     return { code: 'InvalidParameter', message: `The source blob '${uri}' does not exist.` };
   }

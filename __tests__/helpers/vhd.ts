@@ -4,12 +4,18 @@ import type { TokenCredential } from '@azure/core-auth';
 const MiB = 1024 * 1024;
 
 /** A 512-byte VHD footer as the spec lays it out (big-endian, one's-complement checksum). */
-export function vhdFooter(virtualSize: number, options: { diskType?: number; cookie?: string } = {}): Buffer {
+export function vhdFooter(
+  virtualSize: number,
+  options: { diskType?: number; cookie?: string } = {},
+): Buffer {
   const f = Buffer.alloc(512);
   f.write(options.cookie ?? 'conectix', 0, 'latin1');
   f.writeUInt32BE(2, 8); // features: reserved bit set
   f.writeUInt32BE(0x00010000, 12); // format version 1.0
-  f.writeBigUInt64BE(options.diskType === 2 || options.diskType === undefined ? 0xffffffffffffffffn : 512n, 16);
+  f.writeBigUInt64BE(
+    options.diskType === 2 || options.diskType === undefined ? 0xffffffffffffffffn : 512n,
+    16,
+  );
   f.writeUInt32BE(0, 24);
   f.write('qemu', 28, 'latin1');
   f.writeUInt32BE(0x00050003, 32);
@@ -33,7 +39,13 @@ export async function uploadVhd(
   account: string,
   credential: TokenCredential,
   name: string,
-  options: { virtualSize?: number; diskType?: number; cookie?: string; blockBlob?: boolean; pad?: number } = {},
+  options: {
+    virtualSize?: number;
+    diskType?: number;
+    cookie?: string;
+    blockBlob?: boolean;
+    pad?: number;
+  } = {},
 ): Promise<string> {
   const virtualSize = options.virtualSize ?? 2 * MiB;
   const footer = vhdFooter(virtualSize, options);
