@@ -36,7 +36,14 @@ function makeCa(): { cert: forge.pki.Certificate; key: forge.pki.rsa.PrivateKey 
   cert.serialNumber = serial();
   cert.validity.notBefore = new Date(Date.now() - 60_000);
   cert.validity.notAfter = new Date(Date.now() + 10 * 365 * 24 * 3600_000);
-  const attrs = [{ name: 'commonName', value: 'compute-gallery-actions local Azure stand-in CA' }];
+  // A name of its own per CA: a client trusting two stand-ins' CAs (two data dirs) must not
+  // mistake one for the other, which OpenSSL does when issuers share a subject name.
+  const attrs = [
+    {
+      name: 'commonName',
+      value: `compute-gallery-actions local Azure stand-in CA ${randomBytes(4).toString('hex')}`,
+    },
+  ];
   cert.setSubject(attrs);
   cert.setIssuer(attrs);
   cert.setExtensions([
@@ -64,6 +71,10 @@ function makeLeaf(
     { name: 'basicConstraints', cA: false },
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
     { name: 'extKeyUsage', serverAuth: true },
+    {
+      name: 'authorityKeyIdentifier',
+      keyIdentifier: ca.cert.generateSubjectKeyIdentifier().getBytes(),
+    },
     {
       name: 'subjectAltName',
       altNames: hostnames.map((h) =>
