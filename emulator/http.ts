@@ -14,7 +14,11 @@ export class ArmError extends Error {
 
   body(): { error: { code: string; message: string; target?: string } } {
     return {
-      error: { code: this.code, message: this.message, ...(this.target ? { target: this.target } : {}) },
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(this.target ? { target: this.target } : {}),
+      },
     };
   }
 }
@@ -30,6 +34,8 @@ export interface Req {
   rawBody: string;
   /** The origin clients used to reach us (for absolute async-operation URLs). */
   origin: string;
+  /** Set by a `failOperation` fault: the long-running operation this request starts ends Failed. */
+  failOperation?: string;
 }
 
 export interface Res {

@@ -66,12 +66,20 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const entraKey = loadOrCreateSigningKey(dataDir, 'entra');
   const oidcKey = loadOrCreateSigningKey(dataDir, 'github-oidc');
   const oidcRequestToken = loadOrCreateSecret(join(dataDir, 'oidc-request-token'));
-  const settings: ArmSettings & IdentitySettings = { ...DEFAULT_SETTINGS, ...loadSettings(dataDir), ...options.settings };
-  const persistSettings = (): void => writeFileSync(join(dataDir, 'settings.json'), JSON.stringify(settings));
+  const settings: ArmSettings & IdentitySettings = {
+    ...DEFAULT_SETTINGS,
+    ...loadSettings(dataDir),
+    ...options.settings,
+  };
+  const persistSettings = (): void =>
+    writeFileSync(join(dataDir, 'settings.json'), JSON.stringify(settings));
   persistSettings();
 
   const blob = new BlobService(dataDir, tls, entraKey);
-  const storageAccounts = store.all().filter((r) => r.type === 'Microsoft.Storage/storageAccounts').map((r) => r.name);
+  const storageAccounts = store
+    .all()
+    .filter((r) => r.type === 'Microsoft.Storage/storageAccounts')
+    .map((r) => r.name);
   await blob.start(options.blobPort ?? 0, storageAccounts);
   const arm = new Arm(store, blob, settings);
   const identity = new Identity(entraKey, oidcKey, store, settings, oidcRequestToken);
@@ -89,16 +97,22 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       persistSettings();
       return { status: 200, body: settings };
     }
-    if (p === '/_emulator/faults' && req.method === 'POST') return { status: 201, body: faults.add(body) };
-    if (p === '/_emulator/faults' && req.method === 'GET') return { status: 200, body: faults.list() };
-    if (p === '/_emulator/faults' && req.method === 'DELETE') return (faults.clear(), { status: 204 });
+    if (p === '/_emulator/faults' && req.method === 'POST')
+      return { status: 201, body: faults.add(body) };
+    if (p === '/_emulator/faults' && req.method === 'GET')
+      return { status: 200, body: faults.list() };
+    if (p === '/_emulator/faults' && req.method === 'DELETE')
+      return (faults.clear(), { status: 204 });
     if (p === '/_emulator/requests' && req.method === 'GET') {
       const since = Number(req.query.get('since') ?? 0);
       return { status: 200, body: requests.filter((r) => r.seq > since) };
     }
-    if (p === '/_emulator/requests' && req.method === 'DELETE') return ((requests.length = 0), { status: 204 });
-    if (p === '/_emulator/resources' && req.method === 'GET') return { status: 200, body: arm.dump() };
-    if (p === '/_emulator/reset' && req.method === 'POST') return (store.reset(), faults.clear(), (requests.length = 0), { status: 204 });
+    if (p === '/_emulator/requests' && req.method === 'DELETE')
+      return ((requests.length = 0), { status: 204 });
+    if (p === '/_emulator/resources' && req.method === 'GET')
+      return { status: 200, body: arm.dump() };
+    if (p === '/_emulator/reset' && req.method === 'POST')
+      return (store.reset(), faults.clear(), (requests.length = 0), { status: 204 });
     if (p === '/_emulator/clients' && req.method === 'POST') {
       store.world.clients[String(body.clientId)] = String(body.secret);
       store.save();
@@ -107,58 +121,89 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     return undefined;
   };
 
-  const handler = (host: 'arm' | 'login') => async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const requestId = randomUUID();
-    const url = new URL(req.url ?? '/', 'https://placeholder');
-    const path = url.pathname.replace(/\/+$/, '') || '/';
-    const origin = `https://${req.headers.host ?? '127.0.0.1'}`;
-    const record: RequestRecord = { seq: ++seq, time: new Date().toISOString(), method: req.method ?? 'GET', path: `${host === 'login' ? '[login]' : ''}${path}`, query: url.search, status: 0 };
-    const isAdmin = path.toLowerCase().startsWith('/_emulator/');
-    if (!isAdmin) requests.push(record);
-    let out: Res;
-    try {
-      const rawBody = await readBody(req);
-      const effect = isAdmin ? { kind: 'none' as const } : await faults.apply(host, record.method, path);
-      if (effect.kind === 'drop') {
-        record.fault = effect.label;
-        req.socket.destroy();
-        return;
-      }
-      if (effect.kind === 'failOperation') {
-        record.fault = effect.label;
-        req.headers['x-stand-in-fail-operation'] = effect.message;
-      }
-      if (effect.kind === 'respond') {
-        record.fault = effect.label;
-        out = { status: effect.status, headers: effect.headers, body: effect.body };
-      } else {
-        const parsed: Req = {
-          method: record.method,
-          path,
-          query: url.searchParams,
-          headers: req.headers,
-          rawBody,
-          body: host === 'arm' && /json/i.test(String(req.headers['content-type'] ?? 'json')) ? parseJsonBody(rawBody) : undefined,
-          origin,
-        };
-        if (host === 'login') {
-          out = identity.handle(parsed) ?? { status: 404, body: { error: 'not_found', error_description: `No route for ${path}` } };
-        } else if (isAdmin) {
-          out = admin(parsed) ?? { status: 404, body: { error: { code: 'NotFound', message: `No admin route ${path}` } } };
-        } else {
-          store.reloadIfChanged();
-          identity.authorizeArm(parsed);
-          out = await arm.handle(parsed);
+  const handler =
+    (host: 'arm' | 'login') =>
+    async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+      const requestId = randomUUID();
+      const url = new URL(req.url ?? '/', 'https://placeholder');
+      const path = url.pathname.replace(/\/+$/, '') || '/';
+      const origin = `https://${req.headers.host ?? '127.0.0.1'}`;
+      const record: RequestRecord = {
+        seq: ++seq,
+        time: new Date().toISOString(),
+        method: req.method ?? 'GET',
+        path: `${host === 'login' ? '[login]' : ''}${path}`,
+        query: url.search,
+        status: 0,
+      };
+      const isAdmin = path.toLowerCase().startsWith('/_emulator/');
+      if (!isAdmin) requests.push(record);
+      let out: Res;
+      try {
+        const rawBody = await readBody(req);
+        const effect = isAdmin
+          ? { kind: 'none' as const }
+          : await faults.apply(host, record.method, path);
+        if (effect.kind === 'drop') {
+          record.fault = effect.label;
+          req.socket.destroy();
+          return;
         }
+        let failOperation: string | undefined;
+        if (effect.kind === 'failOperation') {
+          record.fault = effect.label;
+          failOperation = effect.message;
+        }
+        if (effect.kind === 'respond') {
+          record.fault = effect.label;
+          out = { status: effect.status, headers: effect.headers, body: effect.body };
+        } else {
+          const parsed: Req = {
+            method: record.method,
+            path,
+            query: url.searchParams,
+            headers: req.headers,
+            rawBody,
+            body:
+              host === 'arm' && /json/i.test(String(req.headers['content-type'] ?? 'json'))
+                ? parseJsonBody(rawBody)
+                : undefined,
+            origin,
+            failOperation,
+          };
+          if (host === 'login') {
+            out = identity.handle(parsed) ?? {
+              status: 404,
+              body: { error: 'not_found', error_description: `No route for ${path}` },
+            };
+          } else if (isAdmin) {
+            out = admin(parsed) ?? {
+              status: 404,
+              body: { error: { code: 'NotFound', message: `No admin route ${path}` } },
+            };
+          } else {
+            store.reloadIfChanged();
+            identity.authorizeArm(parsed);
+            out = await arm.handle(parsed);
+          }
+        }
+      } catch (err) {
+        out =
+          err instanceof ArmError
+            ? { status: err.status, headers: err.headers, body: err.body() }
+            : {
+                status: 500,
+                body: {
+                  error: {
+                    code: 'InternalServerError',
+                    message: `stand-in bug: ${(err as Error).stack ?? String(err)}`,
+                  },
+                },
+              };
       }
-    } catch (err) {
-      out = err instanceof ArmError
-        ? { status: err.status, headers: err.headers, body: err.body() }
-        : { status: 500, body: { error: { code: 'InternalServerError', message: `stand-in bug: ${(err as Error).stack ?? String(err)}` } } };
-    }
-    record.status = out.status;
-    send(res, out, requestId);
-  };
+      record.status = out.status;
+      send(res, out, requestId);
+    };
 
   const armServer = createServer({ cert: tls.certPem, key: tls.keyPem }, handler('arm'));
   const loginServer = createServer({ cert: tls.certPem, key: tls.keyPem }, handler('login'));
@@ -212,7 +257,9 @@ function loadOrCreateSecret(path: string): string {
 
 function loadSettings(dataDir: string): Partial<ArmSettings & IdentitySettings> {
   const path = join(dataDir, 'settings.json');
-  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Partial<ArmSettings & IdentitySettings>) : {};
+  return existsSync(path)
+    ? (JSON.parse(readFileSync(path, 'utf8')) as Partial<ArmSettings & IdentitySettings>)
+    : {};
 }
 
 function pick(obj: Record<string, unknown>, keys: string[]): Record<string, unknown> {

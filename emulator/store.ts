@@ -9,6 +9,9 @@ export interface StoredResource {
   name: string;
   location: string;
   tags?: Record<string, string>;
+  /** Top-level `sku` and `kind` (storage accounts). */
+  sku?: Record<string, unknown>;
+  kind?: string;
   properties: Record<string, unknown>;
   /** Non-ARM bookkeeping: never serialised to clients. */
   internal: ResourceInternal;
@@ -45,6 +48,8 @@ export interface Operation {
   error?: { code: string; message: string };
   /** Set once the effects of completion were applied to the resource store. */
   settled?: boolean;
+  /** What the `Location` (monitor) URL answers once an action succeeded. */
+  result?: unknown;
 }
 
 export interface RequestRecord {
@@ -90,7 +95,10 @@ export class Store {
     if (!existsSync(this.path)) return;
     const mtime = statSync(this.path).mtimeMs;
     if (mtime === this.lastMtimeMs) return;
-    this.state = { ...emptyState(), ...(JSON.parse(readFileSync(this.path, 'utf8')) as WorldState) };
+    this.state = {
+      ...emptyState(),
+      ...(JSON.parse(readFileSync(this.path, 'utf8')) as WorldState),
+    };
     this.lastMtimeMs = mtime;
   }
 
