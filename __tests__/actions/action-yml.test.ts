@@ -6,6 +6,7 @@ import {
   PUBLISH_TO_GALLERY_DEFAULTS,
   PUBLISH_TO_GALLERY_INPUTS,
 } from '../../src/actions/publish-to-gallery/inputs.js';
+import { CLEANUP_DEFAULTS, CLEANUP_INPUTS } from '../../src/actions/cleanup/inputs.js';
 import { PROMOTE_DEFAULTS, PROMOTE_INPUTS } from '../../src/actions/promote/inputs.js';
 import { AZURE_INPUT_DEFAULTS } from '../../src/github/inputs.js';
 
@@ -35,6 +36,12 @@ const ACTIONS = [
     inputs: PROMOTE_INPUTS,
     defaults: { ...AZURE_INPUT_DEFAULTS, ...PROMOTE_DEFAULTS },
     outputs: ['image-version-id', 'community-image-id', 'image-reference', 'created'],
+  },
+  {
+    file: 'actions/cleanup/action.yml',
+    inputs: CLEANUP_INPUTS,
+    defaults: { ...AZURE_INPUT_DEFAULTS, ...CLEANUP_DEFAULTS },
+    outputs: ['planned', 'deleted', 'yanked', 'kept'],
   },
 ];
 

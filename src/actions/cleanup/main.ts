@@ -1,0 +1,54 @@
+import * as core from '@actions/core';
+import { createClients } from '../../azure/clients.js';
+import { createCredential } from '../../azure/credentials.js';
+import { environmentInputReader } from '../../github/inputs.js';
+import { actionsLogger, runAction, setOutputs, writeSummary } from '../../github/runtime.js';
+import { fetchSupportCalendar } from '../../kubernetes/fetch-support.js';
+import { SupportCalendar } from '../../kubernetes/support.js';
+import { runCleanup } from './cleanup.js';
+import { getCleanupInputs } from './inputs.js';
+import { cleanupSummary } from './summary.js';
+
+/** cleanup: plan which versions go by policy, print the plan, carry it out unless a dry run. */
+export async function run(): Promise<void> {
+  await runAction(async () => {
+    const settings = getCleanupInputs(environmentInputReader());
+    const signedIn = createCredential(settings.azure, {
+      env: process.env,
+      getIdToken: (audience) => core.getIDToken(audience),
+      maskSecret: (value) => core.setSecret(value),
+      logger: actionsLogger,
+    });
+    const { compute } = createClients(
+      settings.azure,
+      signedIn.credential,
+      'compute-gallery-actions/cleanup',
+    );
+    const calendar =
+      settings.policy.graceDays !== undefined
+        ? await fetchSupportCalendar({ logger: actionsLogger })
+        : SupportCalendar.empty();
+    const outcome = await runCleanup(settings, {
+      compute,
+      calendar,
+      logger: actionsLogger,
+      now: new Date(),
+    });
+    const ids = (action: string): string[] =>
+      outcome.plan.filter((e) => e.action === action).map((e) => e.id);
+    setOutputs({
+      planned: JSON.stringify(outcome.plan),
+      deleted: JSON.stringify(outcome.result?.deleted ?? []),
+      yanked: JSON.stringify(outcome.result?.yanked ?? []),
+      kept: JSON.stringify(ids('keep')),
+    });
+    await writeSummary(
+      cleanupSummary(settings, outcome.plan, outcome.result, outcome.emptiedDefinitions),
+    );
+    const failed = outcome.result?.failed.length ?? 0;
+    if (failed > 0)
+      throw new Error(
+        `${failed} of the planned changes failed; run cleanup again to finish the plan.`,
+      );
+  });
+}
