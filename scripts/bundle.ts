@@ -12,7 +12,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { discoverActions, repositoryRoot } from './lib/actions.js';
 import { buildDist, formatBytes, totalSize } from './lib/bundler.js';
-import { findBundles, runBundle } from './lib/smoke.js';
+import { findBundles, runBundle, type Bundle } from './lib/smoke.js';
 
 const { values } = parseArgs({
   options: {
@@ -50,6 +50,7 @@ async function compareLayouts(): Promise<void> {
     console.log('compare: no actions to compare.');
     return;
   }
+  const sharedBundles = await findBundles(root, outDir);
   const scratch = await mkdtemp(path.join(tmpdir(), 'bundle-compare-'));
   try {
     let separateSize = 0;
@@ -60,7 +61,7 @@ async function compareLayouts(): Promise<void> {
       const bytes = await totalSize(path.join(dir, 'dist'), built.files);
       separateSize += bytes;
       const [alone] = await findBundles(root, path.join(dir, 'dist'));
-      const [shared] = (await findBundles(root, outDir)).filter((b) => b.name === action.name);
+      const shared = sharedBundles.find((b) => b.name === action.name);
       const aloneMs = alone ? await medianStartup(alone) : NaN;
       const sharedMs = shared ? await medianStartup(shared) : NaN;
       rows.push(
@@ -78,7 +79,7 @@ async function compareLayouts(): Promise<void> {
 }
 
 /** Median wall time of three runs with no inputs: the cost of loading the bundle. */
-async function medianStartup(bundle: Parameters<typeof runBundle>[0]): Promise<number> {
+async function medianStartup(bundle: Bundle): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < 3; i++) times.push((await runBundle(bundle)).durationMs);
   return times.sort((a, b) => a - b)[1] ?? NaN;
