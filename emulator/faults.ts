@@ -73,6 +73,13 @@ export class Faults {
     this.rules = [];
   }
 
+  /** Removes one rule; false when there is no rule with that id. */
+  remove(id: string): boolean {
+    const before = this.rules.length;
+    this.rules = this.rules.filter((r) => r.id !== id);
+    return this.rules.length < before;
+  }
+
   list(): FaultRule[] {
     return [...this.rules];
   }

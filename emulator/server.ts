@@ -5,6 +5,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
+import { DEFAULT_SETTINGS, handleAdmin } from './admin.js';
+import type { AdminContext } from './admin.js';
 import { Arm } from './arm.js';
 import type { ArmSettings } from './arm.js';
 import { BlobService } from './blob.js';
@@ -48,15 +50,6 @@ export interface Emulator extends EmulatorInfo {
   readonly faults: Faults;
 }
 
-const DEFAULT_SETTINGS: ArmSettings & IdentitySettings = {
-  operationMs: 300,
-  replicationMs: 1500,
-  failRegions: [],
-  pageSize: 100,
-  accessTokenSeconds: 3600,
-  idTokenSeconds: 300,
-};
-
 /** Starts the stand-in: ARM and admin API, the login host, and Azurite's blob service. */
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
   const dataDir = resolve(options.dataDir);
@@ -87,39 +80,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const requests: RequestRecord[] = [];
   let seq = 0;
 
-  const admin = (req: Req): Res | undefined => {
-    const p = req.path.toLowerCase();
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    if (p === '/_emulator/health') return { status: 200, body: { ok: true } };
-    if (p === '/_emulator/settings' && req.method === 'GET') return { status: 200, body: settings };
-    if (p === '/_emulator/settings' && req.method === 'POST') {
-      Object.assign(settings, pick(body, Object.keys(DEFAULT_SETTINGS)));
-      persistSettings();
-      return { status: 200, body: settings };
-    }
-    if (p === '/_emulator/faults' && req.method === 'POST')
-      return { status: 201, body: faults.add(body) };
-    if (p === '/_emulator/faults' && req.method === 'GET')
-      return { status: 200, body: faults.list() };
-    if (p === '/_emulator/faults' && req.method === 'DELETE')
-      return (faults.clear(), { status: 204 });
-    if (p === '/_emulator/requests' && req.method === 'GET') {
-      const since = Number(req.query.get('since') ?? 0);
-      return { status: 200, body: requests.filter((r) => r.seq > since) };
-    }
-    if (p === '/_emulator/requests' && req.method === 'DELETE')
-      return ((requests.length = 0), { status: 204 });
-    if (p === '/_emulator/resources' && req.method === 'GET')
-      return { status: 200, body: arm.dump() };
-    if (p === '/_emulator/reset' && req.method === 'POST')
-      return (store.reset(), faults.clear(), (requests.length = 0), { status: 204 });
-    if (p === '/_emulator/clients' && req.method === 'POST') {
-      store.world.clients[String(body.clientId)] = String(body.secret);
-      store.save();
-      return { status: 204 };
-    }
-    return undefined;
-  };
+  const adminContext: AdminContext = { settings, persistSettings, store, arm, faults, requests };
 
   const handler =
     (host: 'arm' | 'login') =>
@@ -149,6 +110,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
           req.socket.destroy();
           return;
         }
+        // Another stand-in on the same data dir may have written since: see its world.
+        store.reloadIfChanged();
         let failOperation: string | undefined;
         if (effect.kind === 'failOperation') {
           record.fault = effect.label;
@@ -177,12 +140,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
               body: { error: 'not_found', error_description: `No route for ${path}` },
             };
           } else if (isAdmin) {
-            out = admin(parsed) ?? {
+            out = handleAdmin(adminContext, parsed) ?? {
               status: 404,
               body: { error: { code: 'NotFound', message: `No admin route ${path}` } },
             };
           } else {
-            store.reloadIfChanged();
             identity.authorizeArm(parsed);
             out = await arm.handle(parsed);
           }
@@ -260,8 +222,4 @@ function loadSettings(dataDir: string): Partial<ArmSettings & IdentitySettings> 
   return existsSync(path)
     ? (JSON.parse(readFileSync(path, 'utf8')) as Partial<ArmSettings & IdentitySettings>)
     : {};
-}
-
-function pick(obj: Record<string, unknown>, keys: string[]): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(obj).filter(([k]) => keys.includes(k)));
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -81,7 +82,8 @@ const emptyState = (): WorldState => ({ version: 1, resources: {}, operations: {
 export class Store {
   private state: WorldState;
   private readonly path: string;
-  private lastMtimeMs = 0;
+  /** Identity of the file version we last read or wrote: inode, mtime and size. */
+  private lastSeen = '';
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
@@ -93,20 +95,28 @@ export class Store {
   /** Picks up writes made by another process since we last read or wrote the file. */
   reloadIfChanged(): void {
     if (!existsSync(this.path)) return;
-    const mtime = statSync(this.path).mtimeMs;
-    if (mtime === this.lastMtimeMs) return;
-    this.state = {
-      ...emptyState(),
-      ...(JSON.parse(readFileSync(this.path, 'utf8')) as WorldState),
-    };
-    this.lastMtimeMs = mtime;
+    const version = this.fileVersion();
+    if (version === this.lastSeen) return;
+    // Stat before reading: a write landing in between is picked up next time.
+    const text = readFileSync(this.path, 'utf8');
+    this.lastSeen = version;
+    this.state = { ...emptyState(), ...(JSON.parse(text) as WorldState) };
   }
 
   save(): void {
-    const tmp = `${this.path}.${process.pid}.tmp`;
+    const tmp = `${this.path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     writeFileSync(tmp, JSON.stringify(this.state));
     renameSync(tmp, this.path);
-    this.lastMtimeMs = statSync(this.path).mtimeMs;
+    this.lastSeen = this.fileVersion();
+  }
+
+  /**
+   * Every save is an atomic rename, so a new inode marks a new version even when two writes
+   * land in the same millisecond.
+   */
+  private fileVersion(): string {
+    const st = statSync(this.path);
+    return `${st.ino}:${st.mtimeMs}:${st.size}`;
   }
 
   get world(): WorldState {
