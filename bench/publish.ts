@@ -52,7 +52,7 @@ try {
     const arm = requests.filter((r) => !r.path.startsWith('[login]'));
     rows.push({
       kind: run.outputs.created === 'true' ? 'new version' : 'same version again',
-      wallMs: run.ms,
+      wallMs: run.durationMs,
       coldStartMs: Date.parse(requests[0]!.time) - spawned,
       arm: arm.length,
       armWrites: arm.filter((r) => r.method !== 'GET' && r.method !== 'HEAD').length,
