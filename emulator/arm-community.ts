@@ -62,10 +62,10 @@ function find(core: ArmCore, m: string[]): Found {
     if (gallery.type !== T.gallery) continue;
     const info = ((gallery.properties.sharingProfile ?? {}) as Record<string, Json>)
       .communityGalleryInfo;
-    const names = ((info?.publicNames ?? []) as string[]).map((n) => n.toLowerCase());
-    if (info?.communityGalleryEnabled === true && names.includes(publicName.toLowerCase())) {
-      return { gallery, publicName, info };
-    }
+    // Matched case-insensitively, answered with the gallery's own spelling.
+    const names = (info?.publicNames ?? []) as string[];
+    const name = names.find((n) => n.toLowerCase() === publicName.toLowerCase());
+    if (info?.communityGalleryEnabled === true && name) return { gallery, publicName: name, info };
   }
   throw new ArmError(
     404,
