@@ -83,6 +83,7 @@ export async function executePlan(
   api: CleanupApi,
   plan: PlanEntry[],
   o: ExecuteOptions,
+  deleteOther: (entry: PlanEntry) => Promise<void> = async () => undefined,
 ): Promise<ExecuteResult> {
   const result: ExecuteResult = { deleted: [], yanked: [], failed: [] };
   const work = plan.filter((e) => e.action === 'delete' || e.action === 'yank');
@@ -92,7 +93,11 @@ export async function executePlan(
     while (next < work.length) {
       const entry = work[next++]!;
       try {
-        if (entry.action === 'delete') {
+        if (entry.action === 'delete' && entry.kind !== undefined) {
+          o.logger.info(`Deleting ${entry.definition} ${entry.version} (${entry.rule}).`);
+          await deleteOther(entry);
+          result.deleted.push(entry.id);
+        } else if (entry.action === 'delete') {
           await deleteVersion(api, o, entry);
           result.deleted.push(entry.id);
         } else {

@@ -34,6 +34,8 @@ export type PlanAction = 'delete' | 'yank' | 'keep' | 'skip';
 
 export interface PlanEntry {
   id: string;
+  /** What the entry is about; absent means an image version. */
+  kind?: 'managed-image' | 'blob';
   definition: string;
   version: string;
   action: PlanAction;

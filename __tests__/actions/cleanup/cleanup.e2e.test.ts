@@ -3,8 +3,11 @@ import { runCleanup } from '../../../src/actions/cleanup/cleanup.js';
 import { getCleanupInputs } from '../../../src/actions/cleanup/inputs.js';
 import { RecordingLogger } from '../../../src/common/logger.js';
 import { recordInputReader } from '../../../src/github/inputs.js';
+import { BlobClient, ContainerClient } from '@azure/storage-blob';
+import { uploadVhd } from '../../helpers/vhd.js';
 import {
   armRequest,
+  seedStorage,
   startTestEmulator,
   SUBSCRIPTION,
   TENANT,
@@ -248,12 +251,87 @@ describe('cleanup on a seeded gallery', () => {
     expect(await remaining('clean_d')).toHaveLength(8);
   });
 
+  it('deletes old build leftovers marked as ours, and nothing else', async () => {
+    const img = (name: string, tags: Record<string, string>) =>
+      put(
+        `/subscriptions/${SUBSCRIPTION}/resourceGroups/${RG}/providers/Microsoft.Compute/images/${name}`,
+        {
+          location: 'westus2',
+          tags,
+          properties: { storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized' } } },
+        },
+      );
+    await img('ours-old', {
+      'managed-by': 'compute-gallery-actions',
+      'created-at': '2025-01-01T00:00:00Z',
+    });
+    await img('ours-new', {
+      'managed-by': 'compute-gallery-actions',
+      'created-at': '2025-03-14T00:00:00Z',
+    });
+    await img('someone-elses', { 'created-at': '2025-01-01T00:00:00Z' });
+    const storage = await seedStorage(emu, RG, 'leftoverstore');
+    const ours = await uploadVhd(
+      emu.blobEndpoint,
+      'leftoverstore',
+      emu.credential(),
+      'staging-1.vhd',
+    );
+    await new BlobClient(ours, emu.credential()).setMetadata({
+      managedby: 'compute-gallery-actions',
+    });
+    const theirs = await uploadVhd(
+      emu.blobEndpoint,
+      'leftoverstore',
+      emu.credential(),
+      'keep-me.vhd',
+    );
+    await new Promise((r) => setTimeout(r, 60));
+    expect(storage).toContain('leftoverstore');
+
+    const container = new ContainerClient(
+      `${emu.blobEndpoint}/leftoverstore/vhds`,
+      emu.credential(),
+    );
+    await put(base('clean_e'), { location: 'westus2' });
+    const settings = inputs('clean_e', { 'older-than-days': '30', 'dry-run': 'false' });
+    // Blobs cannot be back-dated in Azurite: for them "today" is far ahead.
+    const out = await runCleanup(settings, {
+      compute: emu.compute(),
+      calendar: fixtureCalendar(),
+      logger: new RecordingLogger(),
+      now: TODAY,
+      container,
+    });
+    expect(out.plan.map((e) => `${e.kind} ${e.version} ${e.action}`)).toEqual([
+      'managed-image ours-old delete',
+    ]);
+    const later = await runCleanup(settings, {
+      compute: emu.compute(),
+      calendar: fixtureCalendar(),
+      logger: new RecordingLogger(),
+      now: new Date(Date.now() + 40 * 86400_000),
+      container,
+    });
+    expect(later.plan.map((e) => `${e.kind} ${e.version}`).sort()).toEqual([
+      'blob staging-1.vhd',
+      'managed-image ours-new',
+    ]);
+    expect(later.result?.failed).toEqual([]);
+    const images: string[] = [];
+    for await (const i of emu.compute().images.listByResourceGroup(RG)) images.push(i.name!);
+    expect(images.sort()).toEqual(['base', 'someone-elses']);
+    expect(await new BlobClient(ours, emu.credential()).exists()).toBe(false);
+    expect(await new BlobClient(theirs, emu.credential()).exists()).toBe(true);
+  });
+
   it.each([
     ['keep-patches', { 'keep-patches': '0' }],
     ['yank-reason', { yank: '1.31.2' }],
     ['protect', { protect: 'latest' }],
     ['max-concurrency', { 'max-concurrency': '100' }],
     ['dry-run', { 'dry-run': 'perhaps' }],
+    ['blob-container-url', { 'blob-container-url': 'http://x.example/c' }],
   ])('refuses bad %s before any request', (input, extra) => {
     expect(() => inputs('clean_x', extra)).toThrow(new RegExp(`Invalid input '${input}'`));
   });

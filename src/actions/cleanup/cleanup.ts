@@ -1,6 +1,9 @@
 import type { Logger } from '../../common/logger.js';
 import { deleteEmptyDefinitions, executePlan, loadInventory } from '../../gallery/cleanup.js';
 import type { CleanupApi, ExecuteResult } from '../../gallery/cleanup.js';
+import { deleteLeftover, findLeftovers } from '../../gallery/leftovers.js';
+import type { ContainerClient } from '@azure/storage-blob';
+import type { ComputeManagementClient } from '@azure/arm-compute';
 import { planRetention } from '../../gallery/retention.js';
 import type { PlanEntry } from '../../gallery/retention.js';
 import type { SupportCalendar } from '../../kubernetes/support.js';
@@ -16,7 +19,14 @@ export interface CleanupOutcome {
 /** Inventory → plan → (unless a dry run) deletes and yanks → empty definitions. */
 export async function runCleanup(
   settings: CleanupSettings,
-  ctx: { compute: CleanupApi; calendar: SupportCalendar; logger: Logger; now: Date },
+  ctx: {
+    compute: CleanupApi & Pick<ComputeManagementClient, 'images'>;
+    calendar: SupportCalendar;
+    logger: Logger;
+    now: Date;
+    /** The staging VHD container (`blob-container-url`), for leftover blobs. */
+    container?: ContainerClient;
+  },
 ): Promise<CleanupOutcome> {
   const inventory = await loadInventory(
     ctx.compute,
@@ -24,7 +34,21 @@ export async function runCleanup(
     settings.gallery,
     settings.definitions,
   );
+  const leftovers = {
+    compute: ctx.compute,
+    resourceGroup: settings.resourceGroup,
+    ...(ctx.container ? { container: ctx.container } : {}),
+  };
   const plan = planRetention(inventory.versions, settings.policy, ctx.calendar, ctx.now);
+  if (settings.policy.olderThanDays !== undefined) {
+    plan.push(
+      ...(await findLeftovers({
+        ...leftovers,
+        olderThanDays: settings.policy.olderThanDays,
+        now: ctx.now,
+      })),
+    );
+  }
   for (const e of plan.filter((x) => x.action === 'skip')) {
     ctx.logger.warning(`Skipping ${e.definition}/${e.version}: ${e.reason}.`);
   }
@@ -38,7 +62,9 @@ export async function runCleanup(
     now: ctx.now,
     logger: ctx.logger,
   };
-  const result = await executePlan(ctx.compute, plan, options);
+  const result = await executePlan(ctx.compute, plan, options, (entry) =>
+    deleteLeftover(leftovers, entry, options.pollIntervalMs),
+  );
   const emptiedDefinitions = settings.deleteEmptyDefinitions
     ? await deleteEmptyDefinitions(ctx.compute, options, inventory.definitions)
     : [];

@@ -18,6 +18,7 @@ import {
   getListInput,
   getOptionalInput,
   type InputReader,
+  parseHttpsUrl,
 } from '../../github/inputs.js';
 import { optional, requiredName } from '../shared/gallery-inputs.js';
 
@@ -34,6 +35,7 @@ export const CLEANUP_INPUTS = [
   'keep-patches',
   'grace-days',
   'older-than-days',
+  'blob-container-url',
   'protect',
   'yank',
   'yank-reason',
@@ -61,6 +63,8 @@ export interface CleanupSettings {
   /** `image-definitions`; empty: every definition in the gallery. */
   readonly definitions: string[];
   readonly policy: RetentionPolicy;
+  /** `blob-container-url`: the staging VHD container, whose old blobs of ours are leftovers. */
+  readonly blobContainerUrl?: string;
   /** `yank-reason`, recorded in the `yanked` tag. */
   readonly yankReason: string;
   readonly dryRun: boolean;
@@ -116,6 +120,7 @@ export function getCleanupInputs(read: InputReader): CleanupSettings {
       yank: yank.map((p) => checkPattern('yank', p)),
       deleteYanked: getBooleanInput(read, 'yank-delete', CLEANUP_DEFAULTS['yank-delete']),
     },
+    ...optional('blobContainerUrl', readContainerUrl(read)),
     yankReason,
     dryRun: getBooleanInput(read, 'dry-run', CLEANUP_DEFAULTS['dry-run']),
     deleteEmptyDefinitions: getBooleanInput(
@@ -134,6 +139,11 @@ export function getCleanupInputs(read: InputReader): CleanupSettings {
       defaultValue: CLEANUP_DEFAULTS['poll-interval-seconds'],
     }),
   };
+}
+
+function readContainerUrl(read: InputReader): string | undefined {
+  const value = getOptionalInput(read, 'blob-container-url');
+  return value === undefined ? undefined : parseHttpsUrl('blob-container-url', value);
 }
 
 /** `1.31.2`, `1.31.*`, `capi-ubun2-2404/1.31.2`: a version pattern, optionally with its definition. */

@@ -1,4 +1,5 @@
 import * as core from '@actions/core';
+import { ContainerClient } from '@azure/storage-blob';
 import { createClients } from '../../azure/clients.js';
 import { createCredential } from '../../azure/credentials.js';
 import { environmentInputReader } from '../../github/inputs.js';
@@ -28,11 +29,15 @@ export async function run(): Promise<void> {
       settings.policy.graceDays !== undefined
         ? await fetchSupportCalendar({ logger: actionsLogger })
         : SupportCalendar.empty();
+    const container = settings.blobContainerUrl
+      ? new ContainerClient(settings.blobContainerUrl, signedIn.credential)
+      : undefined;
     const outcome = await runCleanup(settings, {
       compute,
       calendar,
       logger: actionsLogger,
       now: new Date(),
+      ...(container ? { container } : {}),
     });
     const ids = (action: string): string[] =>
       outcome.plan.filter((e) => e.action === action).map((e) => e.id);
