@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse } from 'yaml';
+import { BUILD_IMAGE_DEFAULTS, BUILD_IMAGE_INPUTS } from '../../src/actions/build-image/inputs.js';
 import {
   PUBLISH_TO_GALLERY_DEFAULTS,
   PUBLISH_TO_GALLERY_INPUTS,
@@ -42,6 +43,23 @@ const ACTIONS = [
     inputs: CLEANUP_INPUTS,
     defaults: { ...AZURE_INPUT_DEFAULTS, ...CLEANUP_DEFAULTS },
     outputs: ['planned', 'deleted', 'yanked', 'kept'],
+  },
+  {
+    file: 'actions/build-image/action.yml',
+    inputs: BUILD_IMAGE_INPUTS,
+    defaults: { ...AZURE_INPUT_DEFAULTS, ...BUILD_IMAGE_DEFAULTS },
+    outputs: [
+      'managed-image-id',
+      'image-version-id',
+      'vhd-uri',
+      'vhd-sha256',
+      'storage-account-id',
+      'os-type',
+      'hyper-v-generation',
+      'image-definition',
+      'image-version',
+      'manifest',
+    ],
   },
 ];
 

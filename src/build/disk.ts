@@ -11,7 +11,7 @@ import type { Logger } from '../common/logger.js';
 import { formatBytes, formatDuration } from './progress.js';
 import { QemuImg, type QemuSource } from './qemu-img.js';
 import { compressionOf, type SourceFile } from './source.js';
-import { checkFixedVhd, MiB, roundUpToMiB, VHD_FOOTER_SIZE } from './vhd.js';
+import { checkFixedVhd, MiB, normaliseVhdFooter, roundUpToMiB, VHD_FOOTER_SIZE } from './vhd.js';
 
 /** Formats `builder: disk` imports, as qemu-img names them (`vpc` is VHD). */
 export const DISK_FORMATS = ['qcow2', 'raw', 'vmdk', 'vpc', 'vhdx'] as const;
@@ -46,7 +46,10 @@ export interface PrepareOptions {
   readonly qemu?: QemuImg;
   /** Where converted files go; needs room for a sparse file of the disk's size. */
   readonly workDir: string;
-  /** File name stem for the VHD, e.g. `capi-ubuntu-2404-1.31.2`. */
+  /**
+   * File name stem for the VHD, e.g. `capi-ubuntu-2404-1.31.2`; also the seed of the VHD's
+   * unique ID, so that the same disk under the same name converts to the same bytes.
+   */
   readonly name: string;
   readonly logger: Logger;
   /** The input naming the source, for messages. */
@@ -213,6 +216,7 @@ async function convertToFixedVhd(
       await rm(raw, { force: true });
     }
   }
+  await normaliseVhdFooter(target, options.name);
   const check = await checkFixedVhd(target);
   if (check.problem || check.footer?.currentSize !== aligned) {
     throw new Error(

@@ -4,6 +4,7 @@
  * footer (Microsoft's "Virtual Hard Disk Image Format Specification", and the Azure docs on
  * uploading a VHD).
  */
+import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 
 export const MiB = 1024 * 1024;
@@ -85,6 +86,37 @@ export async function checkFixedVhd(path: string): Promise<FixedVhdCheck> {
     const footer = parseVhdFooter(tail);
     const problem = fixedVhdProblem(footer, size);
     return { fileSize: size, footer, ...(problem ? { problem } : {}) };
+  } finally {
+    await file.close();
+  }
+}
+
+/**
+ * Makes a VHD we converted a function of its content and `seed` alone. qemu-img stamps the
+ * footer with the time of conversion and a random unique ID, so converting the same disk twice
+ * gave two SHA-256s, and a re-run could never recognise its own upload. The time becomes 0
+ * (2000-01-01, the format's epoch) and the ID a UUID derived from `seed` (the image's name and
+ * version): Hyper-V tells disks apart by that ID, and different images keep different ones.
+ */
+export async function normaliseVhdFooter(path: string, seed: string): Promise<void> {
+  const file = await open(path, 'r+');
+  try {
+    const { size } = await file.stat();
+    const footer = Buffer.alloc(VHD_FOOTER_SIZE);
+    await file.read(footer, 0, VHD_FOOTER_SIZE, size - VHD_FOOTER_SIZE);
+    if (footer.toString('latin1', 0, 8) !== 'conectix') {
+      throw new Error(`${path} has no VHD footer to normalise.`);
+    }
+    footer.writeUInt32BE(0, 24);
+    const id = createHash('sha256').update(seed).digest().subarray(0, 16);
+    id[6] = (id[6]! & 0x0f) | 0x40; // RFC 9562 version 4 layout, variant 10
+    id[8] = (id[8]! & 0x3f) | 0x80;
+    id.copy(footer, 68);
+    footer.writeUInt32BE(0, 64);
+    let sum = 0;
+    for (const byte of footer) sum += byte;
+    footer.writeUInt32BE(~sum >>> 0, 64);
+    await file.write(footer, 0, VHD_FOOTER_SIZE, size - VHD_FOOTER_SIZE);
   } finally {
     await file.close();
   }

@@ -1,0 +1,266 @@
+/**
+ * dist/build-image run as the runner runs it (INPUT_* variables, GitHub OIDC, output and summary
+ * files) against the stand-in, with the real qemu-img: a qcow2 imported and handed to
+ * dist/publish-to-gallery through its outputs; bad inputs fail naming the input, with nothing
+ * uploaded.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { BlobClient, ContainerClient } from '@azure/storage-blob';
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { QemuImg } from '../../../src/build/qemu-img.js';
+import {
+  CLIENT,
+  seedStorage,
+  startTestEmulator,
+  SUBSCRIPTION,
+  TENANT,
+} from '../../helpers/emulator.js';
+import type { TestEmulator } from '../../helpers/emulator.js';
+import { publishInputs } from '../../helpers/publish.js';
+import { runBundledAction } from '../../helpers/runner.js';
+import { makeDisk, MiB } from '../../build/disks.js';
+
+let emu: TestEmulator;
+let work: string;
+let containerUrl: string;
+
+const runnerEnv = (): Record<string, string> => ({
+  NODE_EXTRA_CA_CERTS: emu.caCertPath,
+  ACTIONS_ID_TOKEN_REQUEST_URL: emu.oidcRequestUrl,
+  ACTIONS_ID_TOKEN_REQUEST_TOKEN: emu.oidcRequestToken,
+  RUNNER_TEMP: work,
+});
+
+const buildInputs = (inputs: Record<string, string>): Record<string, string> => ({
+  'subscription-id': SUBSCRIPTION,
+  'tenant-id': TENANT,
+  'client-id': CLIENT,
+  'arm-endpoint': emu.endpoint,
+  'authority-host': emu.authorityHost,
+  builder: 'disk',
+  os: 'ubuntu-2404',
+  'kubernetes-version': 'v1.31.2',
+  'blob-container-url': containerUrl,
+  'resource-group': 'rg-build',
+  ...inputs,
+});
+
+async function blobNames(): Promise<string[]> {
+  const names: string[] = [];
+  const container = new ContainerClient(containerUrl, emu.credential());
+  if (!(await container.exists())) return names;
+  for await (const blob of container.listBlobsFlat()) names.push(blob.name);
+  return names;
+}
+
+beforeAll(async () => {
+  emu = await startTestEmulator({ settings: { operationMs: 30, replicationMs: 100 } });
+  await seedStorage(emu, 'rg-build', 'buildstore');
+  containerUrl = `${emu.blobEndpoint}/buildstore/vhds`;
+  work = mkdtempSync(join(tmpdir(), 'cga-build-bundle-'));
+});
+afterAll(async () => {
+  await emu.dispose();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('dist/build-image, builder: disk, run as the runner runs it', () => {
+  it('imports a qcow2, writes outputs, manifest and summary, and publish-to-gallery takes it from there', async () => {
+    const ranges = [
+      { offset: 0, length: MiB },
+      { offset: 9 * MiB, length: 2 * MiB },
+    ];
+    const disk = await makeDisk(join(work, 'node.qcow2'), 'qcow2', 24 * MiB + 4096, ranges);
+    const checksum = createHash('sha512').update(readFileSync(disk)).digest('hex');
+    const run = await runBundledAction(
+      'build-image',
+      buildInputs({ 'source-disk': disk, 'source-checksum': `sha512:${checksum}` }),
+      runnerEnv(),
+    );
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Signing in to Azure with GitHub OIDC federated credential');
+    expect(run.stdout).toContain('not a whole number of MiB: padding it to 26214400 bytes');
+
+    const vhdUri = `${containerUrl}/capi-ubuntu-2404-1.31.2.vhd`;
+    const storageAccountId = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-build/providers/Microsoft.Storage/storageAccounts/buildstore`;
+    expect(run.outputs).toMatchObject({
+      'vhd-uri': vhdUri,
+      'storage-account-id': storageAccountId,
+      'os-type': 'Linux',
+      'hyper-v-generation': 'V1',
+      'image-definition': 'capi-ubuntu-2404',
+      'image-version': '1.31.2',
+      manifest: join(work, 'build-manifest-capi-ubuntu-2404-1.31.2.json'),
+    });
+    expect(run.outputs['managed-image-id']).toBeUndefined();
+    const sha256 = run.outputs['vhd-sha256']!;
+    expect(sha256).toMatch(/^[0-9a-f]{64}$/);
+
+    const manifest = JSON.parse(readFileSync(run.outputs.manifest!, 'utf8'));
+    expect(manifest).toMatchObject({
+      schema: 'compute-gallery-actions/build-manifest@1',
+      builder: 'disk',
+      kubernetesVersion: 'v1.31.2',
+      os: 'ubuntu-2404',
+      image: {
+        definition: 'capi-ubuntu-2404',
+        version: '1.31.2',
+        osType: 'Linux',
+        hyperVGeneration: 'V1',
+      },
+      source: {
+        location: disk,
+        checksum: `sha512:${checksum}`,
+        format: 'qcow2',
+        virtualSize: 24 * MiB + 4096,
+      },
+      vhd: {
+        uri: vhdUri,
+        storageAccountId,
+        sha256,
+        size: 25 * MiB + 512,
+        bytesSent: 3 * MiB + 512,
+        reused: false,
+      },
+      provenance: {
+        repository: expect.stringMatching(/\/compute-gallery-actions$/),
+        commit: expect.stringMatching(/^[0-9a-f]{40}$/),
+        runUrl: expect.stringMatching(/^https:\/\/github\.com\/.+\/actions\/runs\/\d+/),
+      },
+    });
+    expect(run.summary).toContain('### build-image: capi-ubuntu-2404 1.31.2');
+    expect(run.summary).toContain(`| VHD SHA-256 | \`${sha256}\` |`);
+    expect(run.summary).toMatch(/3\.0 MiB sent; 22\.0 MiB of zeros were not/);
+
+    const props = await new BlobClient(vhdUri, emu.credential()).getProperties();
+    expect(props.metadata).toMatchObject({
+      sha256,
+      uploadstate: 'complete',
+      kubernetesversion: 'v1.31.2',
+      managedby: 'compute-gallery-actions',
+    });
+
+    // The same build again: the blob is there and identical, so nothing is sent.
+    const again = await runBundledAction(
+      'build-image',
+      buildInputs({ 'source-disk': disk }),
+      runnerEnv(),
+    );
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('the blob is already uploaded, nothing to send');
+    expect(again.outputs['vhd-sha256']).toBe(sha256);
+
+    const published = await runBundledAction(
+      'publish-to-gallery',
+      publishInputs(emu, {
+        'resource-group': 'rg-build',
+        'image-definition': run.outputs['image-definition']!,
+        'image-version': run.outputs['image-version']!,
+        'os-type': run.outputs['os-type']!,
+        'hyper-v-generation': run.outputs['hyper-v-generation']!,
+        source: run.outputs['vhd-uri']!,
+        'source-storage-account-id': run.outputs['storage-account-id']!,
+        'poll-interval-seconds': '1',
+      }),
+      runnerEnv(),
+    );
+    expect(published.stderr).toBe('');
+    expect(published.code).toBe(0);
+    expect(published.outputs['image-version-id']).toMatch(
+      /\/galleries\/staging_gallery\/images\/capi-ubuntu-2404\/versions\/1\.31\.2$/,
+    );
+    expect(published.summary).toContain(`sha256:${sha256}`);
+  });
+});
+
+describe('dist/build-image refuses bad input, naming it, with nothing uploaded', () => {
+  const cases: [string, string, () => Record<string, string>][] = [
+    [
+      'a disk that does not exist',
+      'source-disk',
+      () => ({ 'source-disk': join(work, 'missing.qcow2') }),
+    ],
+    ['a directory given as a disk', 'source-disk', () => ({ 'source-disk': work })],
+    // Root reads files whatever their mode, so this case means something only for other users.
+    ...(process.getuid?.() === 0
+      ? []
+      : [
+          [
+            'an unreadable disk',
+            'source-disk',
+            () => {
+              const path = join(work, 'secret.raw');
+              writeFileSync(path, Buffer.alloc(MiB, 1));
+              chmodSync(path, 0o000);
+              return { 'source-disk': path };
+            },
+          ] as [string, string, () => Record<string, string>],
+        ]),
+    [
+      'a checksum that does not match',
+      'source-checksum',
+      () => ({
+        'source-disk': join(work, 'node.qcow2'),
+        'source-checksum': `sha256:${'0'.repeat(64)}`,
+      }),
+    ],
+    [
+      'a format build-image does not take (VDI)',
+      'source-disk',
+      () => {
+        const path = join(work, 'node.vdi');
+        return { 'source-disk': path, _make: path };
+      },
+    ],
+    [
+      'a gzip file given as a disk',
+      'source-disk',
+      () => {
+        const path = join(work, 'node.img.gz');
+        writeFileSync(path, Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3]));
+        return { 'source-disk': path };
+      },
+    ],
+    [
+      'a container URL that is not https',
+      'blob-container-url',
+      () => ({
+        'source-disk': join(work, 'node.qcow2'),
+        'blob-container-url': containerUrl.replace('https:', 'http:'),
+      }),
+    ],
+    [
+      'an unknown os target',
+      'os',
+      () => ({ 'source-disk': join(work, 'node.qcow2'), os: 'ubuntu-2410' }),
+    ],
+    [
+      'a URL without a checksum',
+      'source-checksum',
+      () => ({ 'source-disk': 'https://example.com/node.qcow2' }),
+    ],
+  ];
+
+  it.each(cases)('%s', async (_what, input, make) => {
+    const before = await blobNames();
+    const { _make, ...inputs } = make();
+    if (_make)
+      await new QemuImg().convert(
+        { path: join(work, 'node.qcow2'), format: 'qcow2' },
+        _make,
+        'vdi',
+      );
+    const run = await runBundledAction(
+      'build-image',
+      buildInputs({ 'image-version': '9.9.9', 'kubernetes-version': '', ...inputs }),
+      runnerEnv(),
+    );
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(new RegExp(`^::error::Invalid input '${input}': `, 'm'));
+    expect(await blobNames()).toEqual(before);
+  });
+});

@@ -1,0 +1,218 @@
+/**
+ * build-image's work once the inputs are checked: run the chosen builder, then write the build
+ * manifest and say what the outputs are. Everything outside (credential, tools, time, the
+ * environment's provenance) comes in through {@link BuildContext}, so tests run it in-process.
+ */
+import { join } from 'node:path';
+import { importDisk } from '../../build/import-disk.js';
+import { type BuildManifest, MANIFEST_SCHEMA, writeManifest } from '../../build/manifest.js';
+import type { PageBlobTarget } from '../../build/page-blob.js';
+import type { QemuImg } from '../../build/qemu-img.js';
+import { formatChecksum, type Fetch } from '../../build/source.js';
+import type { RetryPolicy } from '../../build/upload.js';
+import type { Logger } from '../../common/logger.js';
+import { BLOB_MANAGED_BY_KEY, MANAGED_BY } from '../../gallery/leftovers.js';
+import type { BuildImageSettings, UploadSettings } from './inputs.js';
+
+/** Where a build's facts come from, so that the manifest can say who built what. */
+export interface Provenance {
+  readonly repository?: string;
+  readonly commit?: string;
+  readonly runUrl?: string;
+  readonly workflow?: string;
+}
+
+export interface BuildContext {
+  readonly logger: Logger;
+  /** Scratch space for downloads and conversions. */
+  readonly workDir: string;
+  /** Where the manifest is written. */
+  readonly manifestDir: string;
+  /** The page blob at a URL, signed in with the Entra credential. */
+  readonly pageBlob: (url: string) => PageBlobTarget;
+  readonly provenance: Provenance;
+  readonly now?: () => Date;
+  readonly qemu?: QemuImg;
+  readonly fetch?: Fetch;
+  readonly retry?: Partial<RetryPolicy>;
+  readonly progressIntervalMs?: number;
+}
+
+/** The image as built: every field an output. */
+export interface BuiltImage {
+  readonly definition: string;
+  readonly version: string;
+  readonly osType: string;
+  readonly hyperVGeneration: string;
+}
+
+export interface BuildResult {
+  readonly image: BuiltImage;
+  readonly vhd?: {
+    readonly uri: string;
+    readonly storageAccountId: string;
+    readonly sha256: string;
+    readonly size: number;
+    readonly dataBytes: number;
+    readonly bytesSent: number;
+    readonly ms: number;
+    readonly reused: boolean;
+    readonly replacedPartial: boolean;
+  };
+  readonly managedImageId?: string;
+  readonly imageVersionId?: string;
+  readonly manifestPath: string;
+  readonly manifest: BuildManifest;
+}
+
+/** What a builder found out, before the manifest is written. */
+type BuilderOutcome = Omit<BuildResult, 'manifestPath' | 'manifest'> & {
+  readonly manifest: Partial<BuildManifest>;
+};
+
+export async function buildImage(
+  settings: BuildImageSettings,
+  ctx: BuildContext,
+): Promise<BuildResult> {
+  const now = ctx.now ?? (() => new Date());
+  const startedAt = now().toISOString();
+  const outcome = await runBuilder(settings, ctx);
+  const manifest: BuildManifest = {
+    schema: MANIFEST_SCHEMA,
+    builder: settings.builder.kind,
+    ...(settings.kubernetesVersion ? { kubernetesVersion: settings.kubernetesVersion } : {}),
+    ...(settings.os ? { os: settings.os } : {}),
+    image: outcome.image,
+    ...outcome.manifest,
+    ...(outcome.managedImageId ? { managedImageId: outcome.managedImageId } : {}),
+    ...(outcome.imageVersionId ? { imageVersionId: outcome.imageVersionId } : {}),
+    provenance: ctx.provenance,
+    startedAt,
+    finishedAt: now().toISOString(),
+  };
+  const manifestPath = join(
+    ctx.manifestDir,
+    `build-manifest-${outcome.image.definition}-${outcome.image.version}.json`,
+  );
+  await writeManifest(manifestPath, manifest);
+  ctx.logger.info(`Wrote the build manifest to ${manifestPath}.`);
+  return { ...outcome, manifestPath, manifest };
+}
+
+async function runBuilder(
+  settings: BuildImageSettings,
+  ctx: BuildContext,
+): Promise<BuilderOutcome> {
+  const builder = settings.builder;
+  switch (builder.kind) {
+    case 'disk':
+      return buildFromDisk(settings, builder, ctx);
+    default:
+      throw new Error(`builder: ${builder.kind} is not available yet.`);
+  }
+}
+
+/** The image identity a builder must have by now; inputs guarantee it for `disk`. */
+function identity(settings: BuildImageSettings): BuiltImage {
+  const { definition, version, osType, hyperVGeneration } = settings.image;
+  if (!definition || !version || !osType || !hyperVGeneration) {
+    throw new Error(`The image is not fully named: ${JSON.stringify(settings.image)}.`);
+  }
+  return { definition, version, osType, hyperVGeneration };
+}
+
+async function buildFromDisk(
+  settings: BuildImageSettings,
+  builder: Extract<BuildImageSettings['builder'], { kind: 'disk' }>,
+  ctx: BuildContext,
+): Promise<BuilderOutcome> {
+  const image = identity(settings);
+  const name = `${image.definition}-${image.version}`;
+  const imported = await importDisk(
+    {
+      location: builder.source.location,
+      ...(builder.source.checksum ? { checksum: builder.source.checksum } : {}),
+      destination: destination(builder.upload, name),
+      name,
+      metadata: blobMetadata(settings, image, ctx.provenance),
+    },
+    {
+      workDir: ctx.workDir,
+      target: ctx.pageBlob,
+      logger: ctx.logger,
+      ...(ctx.qemu ? { qemu: ctx.qemu } : {}),
+      ...(ctx.fetch ? { fetch: ctx.fetch } : {}),
+      ...(ctx.retry ? { retry: ctx.retry } : {}),
+      ...(ctx.progressIntervalMs !== undefined
+        ? { progressIntervalMs: ctx.progressIntervalMs }
+        : {}),
+    },
+  );
+  const { uploaded, vhd, source } = imported;
+  return {
+    image,
+    vhd: vhdOutcome(uploaded),
+    manifest: {
+      source: {
+        location: source.location,
+        ...(source.checksum ? { checksum: formatChecksum(source.checksum) } : {}),
+        format: vhd.sourceFormat,
+        virtualSize: vhd.sourceVirtualSize,
+      },
+      vhd: {
+        uri: uploaded.vhdUri,
+        storageAccountId: uploaded.storageAccountId,
+        sha256: uploaded.upload.sha256,
+        size: uploaded.upload.size,
+        bytesSent: uploaded.upload.bytesSent,
+        reused: uploaded.upload.reused,
+      },
+    },
+  };
+}
+
+function destination(upload: UploadSettings, name: string) {
+  return {
+    container: upload.container,
+    blobName: upload.blobName ?? `${name}.vhd`,
+    storageAccountId: upload.storageAccountId,
+    concurrency: upload.concurrency,
+  };
+}
+
+function vhdOutcome(uploaded: Awaited<ReturnType<typeof importDisk>>['uploaded']) {
+  const u = uploaded.upload;
+  return {
+    uri: uploaded.vhdUri,
+    storageAccountId: uploaded.storageAccountId,
+    sha256: u.sha256,
+    size: u.size,
+    dataBytes: u.dataBytes,
+    bytesSent: u.bytesSent,
+    ms: u.ms,
+    reused: u.reused,
+    replacedPartial: u.replacedPartial,
+  };
+}
+
+/** Blob metadata names are C# identifiers; values are ASCII header text. */
+function blobMetadata(
+  settings: BuildImageSettings,
+  image: BuiltImage,
+  provenance: Provenance,
+): Record<string, string> {
+  const entries: [string, string | undefined][] = [
+    // cleanup removes staging VHDs with this mark once they are older than its cut-off.
+    [BLOB_MANAGED_BY_KEY, MANAGED_BY.value],
+    ['imagedefinition', image.definition],
+    ['imageversion', image.version],
+    ['kubernetesversion', settings.kubernetesVersion],
+    ['ostarget', settings.os],
+    ['builder', settings.builder.kind],
+    ['buildrun', provenance.runUrl],
+    ['commit', provenance.commit],
+  ];
+  return Object.fromEntries(
+    entries.filter((e): e is [string, string] => e[1] !== undefined && /^[\x20-\x7e]*$/.test(e[1])),
+  );
+}

@@ -1,0 +1,432 @@
+/**
+ * Reads and validates every input of build-image (DESIGN §4) into one typed settings object
+ * before anything runs or uploads: a bad input fails here, naming the input. Inputs that only
+ * one builder uses are refused with the others rather than ignored, since they suggest the user
+ * meant another builder. Defaults live in {@link BUILD_IMAGE_DEFAULTS} only.
+ */
+import { checkKnownRegion } from '../../azure/regions.js';
+import {
+  type BlobContainerLocation,
+  checkBlobName,
+  parseBlobContainerUrl,
+  storageAccountIdFor,
+} from '../../build/blob-location.js';
+import { knownOsTarget } from '../../build/os-targets.js';
+import { type Checksum, parseChecksum } from '../../build/source.js';
+import { InputError } from '../../common/errors.js';
+import {
+  capzImageTarget,
+  checkName,
+  galleryNameRule,
+  HYPER_V_GENERATIONS,
+  type HyperVGeneration,
+  imageDefinitionNameRule,
+  imageVersionNameRule,
+  normalizeRegionName,
+  OS_TYPES,
+  type OsType,
+  osTargetRule,
+  regionNameRule,
+  resourceGroupNameRule,
+} from '../../gallery/names.js';
+import {
+  type AzureConnectionSettings,
+  getAzureConnectionInputs,
+  getBooleanInput,
+  getEnumInput,
+  getIntegerInput,
+  getKeyValueInput,
+  getOptionalEnumInput,
+  getOptionalInput,
+  type InputReader,
+  parseHttpsUrl,
+} from '../../github/inputs.js';
+import { imageVersionForKubernetes } from '../../kubernetes/version.js';
+
+export const BUILDERS = ['image-builder', 'packer', 'disk', 'stemcell'] as const;
+export type Builder = (typeof BUILDERS)[number];
+
+/** Every input getInputs reads, so that a test can hold action.yml to exactly these. */
+export const BUILD_IMAGE_INPUTS = [
+  'subscription-id',
+  'tenant-id',
+  'client-id',
+  'arm-endpoint',
+  'authority-host',
+  'builder',
+  'kubernetes-version',
+  'os',
+  'image-definition',
+  'image-version',
+  'os-type',
+  'hyper-v-generation',
+  'location',
+  'resource-group',
+  'gallery',
+  'image-builder-path',
+  'kubernetes-deb-version',
+  'skip-kube-proxy-check',
+  'packer-template',
+  'packer-vars',
+  'source-disk',
+  'source-checksum',
+  'blob-container-url',
+  'blob-name',
+  'storage-account-id',
+  'upload-concurrency',
+] as const;
+
+export const BUILD_IMAGE_DEFAULTS = {
+  /** CAPZ's own way of building its reference images. */
+  builder: 'image-builder',
+  'skip-kube-proxy-check': false,
+  /** Eight 4 MiB pages in flight fill a runner's link without tripping storage throttling. */
+  'upload-concurrency': 8,
+} as const satisfies Record<string, string | number | boolean>;
+
+/** Which builders use each builder-specific input; the rest are common to all. */
+const BUILDER_INPUTS: Readonly<Record<string, readonly Builder[]>> = {
+  'image-builder-path': ['image-builder'],
+  'kubernetes-deb-version': ['image-builder'],
+  'skip-kube-proxy-check': ['image-builder'],
+  'packer-template': ['packer'],
+  'packer-vars': ['packer'],
+  'source-disk': ['disk', 'stemcell'],
+  'source-checksum': ['disk', 'stemcell'],
+  'blob-container-url': ['disk', 'stemcell'],
+  'blob-name': ['disk', 'stemcell'],
+  'storage-account-id': ['disk', 'stemcell'],
+  'upload-concurrency': ['disk', 'stemcell'],
+  os: ['image-builder', 'packer', 'disk'],
+  'kubernetes-version': ['image-builder', 'packer', 'disk'],
+  'os-type': ['packer', 'disk'],
+  'hyper-v-generation': ['packer', 'disk'],
+  gallery: ['image-builder', 'packer'],
+  location: ['image-builder', 'packer'],
+};
+
+/** What the image is called and is, as far as the inputs tell (builders may fill in more). */
+export interface ImageIdentity {
+  /** Gallery image definition name. */
+  readonly definition?: string;
+  /** Gallery image version name `Major.Minor.Patch`. */
+  readonly version?: string;
+  readonly osType?: OsType;
+  readonly hyperVGeneration?: HyperVGeneration;
+}
+
+/** Where `disk` and `stemcell` upload the VHD. */
+export interface UploadSettings {
+  /** `blob-container-url`, split into account and container. */
+  readonly container: BlobContainerLocation;
+  /** `blob-name`; unset: `<image-definition>-<image-version>.vhd`. */
+  readonly blobName?: string;
+  /** `storage-account-id`, or built from subscription-id, resource-group and the URL. */
+  readonly storageAccountId: string;
+  /** `upload-concurrency`: page writes in flight, 1-64. */
+  readonly concurrency: number;
+}
+
+/** `source-disk` and `source-checksum`. */
+export interface SourceSettings {
+  /** A path or an https URL. */
+  readonly location: string;
+  readonly checksum?: Checksum;
+}
+
+export type BuilderSettings =
+  | {
+      readonly kind: 'image-builder';
+      /** `image-builder-path`: a checkout of kubernetes-sigs/image-builder. */
+      readonly path: string;
+      /** `kubernetes-deb-version`, e.g. `1.31.2-1.1`; unset: read from pkgs.k8s.io. */
+      readonly debVersion?: string;
+      /** `skip-kube-proxy-check`: Windows targets skip the kube-proxy image check. */
+      readonly skipKubeProxyCheck: boolean;
+      readonly location: string;
+      readonly resourceGroup: string;
+      readonly gallery: string;
+    }
+  | {
+      readonly kind: 'packer';
+      /** `packer-template`: a file or directory of the user's own template. */
+      readonly template: string;
+      /** `packer-vars`: key=value lines, passed as `-var key=value`. */
+      readonly vars: Readonly<Record<string, string>>;
+      readonly location?: string;
+      readonly resourceGroup?: string;
+      readonly gallery?: string;
+    }
+  | { readonly kind: 'disk'; readonly source: SourceSettings; readonly upload: UploadSettings }
+  | { readonly kind: 'stemcell'; readonly source: SourceSettings; readonly upload: UploadSettings };
+
+export interface BuildImageSettings {
+  readonly azure: AzureConnectionSettings;
+  /** `builder`. */
+  readonly builder: BuilderSettings;
+  /** `kubernetes-version` as given (`v1.31.2` or `1.31.2`). */
+  readonly kubernetesVersion?: string;
+  /** `os`: the OS target, e.g. `ubuntu-2404-gen2`. */
+  readonly os?: string;
+  /** From `image-definition`, `image-version`, `os-type`, `hyper-v-generation` and `os`. */
+  readonly image: ImageIdentity;
+  /** `resource-group`: the gallery's, and by default the storage account's. */
+  readonly resourceGroup?: string;
+}
+
+/**
+ * Reads every build-image input through `read`.
+ * @throws InputError for the first bad input found.
+ */
+export function getInputs(read: InputReader): BuildImageSettings {
+  const azure = getAzureConnectionInputs(read);
+  const builder = getEnumInput(read, 'builder', BUILDERS, BUILD_IMAGE_DEFAULTS.builder);
+  refuseOtherBuildersInputs(read, builder);
+  const kubernetesVersion = getOptionalInput(read, 'kubernetes-version');
+  const resourceGroup = optionalName(read, 'resource-group', resourceGroupNameRule);
+  const os = getOptionalInput(read, 'os');
+  const image = readImageIdentity(read, builder, os, kubernetesVersion);
+  return {
+    azure,
+    builder: readBuilder(read, builder, azure, resourceGroup),
+    ...(kubernetesVersion !== undefined ? { kubernetesVersion } : {}),
+    ...(os !== undefined ? { os } : {}),
+    image,
+    ...(resourceGroup !== undefined ? { resourceGroup } : {}),
+  };
+}
+
+/**
+ * The runner passes every input with a default, so a builder-specific input at its default
+ * value is not the user's doing and is let through.
+ */
+function refuseOtherBuildersInputs(read: InputReader, builder: Builder): void {
+  const defaults: Readonly<Record<string, string | number | boolean>> = BUILD_IMAGE_DEFAULTS;
+  for (const [name, builders] of Object.entries(BUILDER_INPUTS)) {
+    const value = getOptionalInput(read, name);
+    const isDefault = name in defaults && String(defaults[name]) === value?.toLowerCase();
+    if (value !== undefined && !isDefault && !builders.includes(builder)) {
+      throw new InputError(
+        name,
+        value,
+        `Only used with builder: ${builders.join(' or ')}, not ${builder}. Remove it or change builder.`,
+      );
+    }
+  }
+}
+
+function optionalName(
+  read: InputReader,
+  name: string,
+  rule: Parameters<typeof checkName>[0],
+): string | undefined {
+  const value = getOptionalInput(read, name);
+  return value === undefined ? undefined : checkName(rule, name, value);
+}
+
+function requiredFor(read: InputReader, name: string, builder: Builder): string {
+  const value = getOptionalInput(read, name);
+  if (value === undefined) throw new InputError(name, '', `Required with builder: ${builder}.`);
+  return value;
+}
+
+/**
+ * The image's names and kind. `os` gives them for the targets image-builder knows; a custom
+ * image from `disk` or `packer` names its definition and OS type itself. The version is
+ * `image-version`, or the Kubernetes version without its `v`.
+ */
+function readImageIdentity(
+  read: InputReader,
+  builder: Builder,
+  os: string | undefined,
+  kubernetesVersion: string | undefined,
+): ImageIdentity {
+  const definition = optionalName(read, 'image-definition', imageDefinitionNameRule);
+  const explicitVersion = optionalName(read, 'image-version', imageVersionNameRule);
+  const osType = getOptionalEnumInput(read, 'os-type', OS_TYPES);
+  const generation = getOptionalEnumInput(read, 'hyper-v-generation', HYPER_V_GENERATIONS);
+  const version =
+    explicitVersion ??
+    (kubernetesVersion !== undefined
+      ? imageVersionForKubernetes(kubernetesVersion, 'kubernetes-version')
+      : undefined);
+
+  let target: ImageIdentity = {};
+  if (builder === 'image-builder') {
+    if (os === undefined) throw new InputError('os', '', 'Required with builder: image-builder.');
+    if (kubernetesVersion === undefined) {
+      throw new InputError('kubernetes-version', '', 'Required with builder: image-builder.');
+    }
+    const known = knownOsTarget(os);
+    target = {
+      definition: known.stagingDefinition,
+      osType: known.osType,
+      hyperVGeneration: known.hyperVGeneration,
+    };
+  } else if (builder === 'disk') {
+    target = diskTarget(os, definition, osType);
+    if (version === undefined) {
+      throw new InputError(
+        'image-version',
+        '',
+        'Required with builder: disk unless kubernetes-version is set.',
+      );
+    }
+  } else if (builder === 'packer' && os !== undefined) {
+    const named = capzImageTarget(os);
+    target = {
+      definition: named.stagingDefinition,
+      osType: named.osType,
+      hyperVGeneration: named.hyperVGeneration,
+    };
+  }
+  return compact({
+    definition: definition ?? target.definition,
+    version,
+    osType: osType ?? target.osType,
+    hyperVGeneration: generation ?? target.hyperVGeneration,
+  });
+}
+
+/**
+ * `builder: disk` needs `os`. A target image-builder knows gives everything; for a custom image
+ * any OS target name will do when `image-definition` and `os-type` say the rest.
+ */
+function diskTarget(
+  os: string | undefined,
+  definition: string | undefined,
+  osType: OsType | undefined,
+): ImageIdentity {
+  if (os === undefined) throw new InputError('os', '', 'Required with builder: disk.');
+  if (definition !== undefined && osType !== undefined) {
+    const named = capzImageTarget(checkName(osTargetRule, 'os', os));
+    return { definition, osType, hyperVGeneration: named.hyperVGeneration };
+  }
+  try {
+    const known = knownOsTarget(os);
+    return {
+      definition: known.stagingDefinition,
+      osType: known.osType,
+      hyperVGeneration: known.hyperVGeneration,
+    };
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    throw new InputError(
+      'os',
+      os,
+      `${err.message.replace(/^Invalid input 'os': '[^']*'\. /, '')} For a custom image, ` +
+        'also set image-definition and os-type (and hyper-v-generation for V2).',
+    );
+  }
+}
+
+function readBuilder(
+  read: InputReader,
+  builder: Builder,
+  azure: AzureConnectionSettings,
+  resourceGroup: string | undefined,
+): BuilderSettings {
+  const location = () => {
+    const value = getOptionalInput(read, 'location');
+    if (value === undefined) return undefined;
+    const region = normalizeRegionName(checkName(regionNameRule, 'location', value));
+    checkKnownRegion('location', region, azure.armEndpoint);
+    return region;
+  };
+  const gallery = optionalName(read, 'gallery', galleryNameRule);
+  switch (builder) {
+    case 'image-builder': {
+      const debVersion = getOptionalInput(read, 'kubernetes-deb-version');
+      if (debVersion !== undefined && !/^\d+\.\d+\.\d+-[0-9A-Za-z.+~]+$/.test(debVersion)) {
+        throw new InputError(
+          'kubernetes-deb-version',
+          debVersion,
+          'Expected a Debian package version such as 1.31.2-1.1.',
+        );
+      }
+      const region = location();
+      if (region === undefined)
+        throw new InputError('location', '', 'Required with builder: image-builder.');
+      if (resourceGroup === undefined) {
+        throw new InputError('resource-group', '', 'Required with builder: image-builder.');
+      }
+      if (gallery === undefined)
+        throw new InputError('gallery', '', 'Required with builder: image-builder.');
+      return {
+        kind: 'image-builder',
+        path: requiredFor(read, 'image-builder-path', builder),
+        ...(debVersion !== undefined ? { debVersion } : {}),
+        skipKubeProxyCheck: getBooleanInput(
+          read,
+          'skip-kube-proxy-check',
+          BUILD_IMAGE_DEFAULTS['skip-kube-proxy-check'],
+        ),
+        location: region,
+        resourceGroup,
+        gallery,
+      };
+    }
+    case 'packer': {
+      const region = location();
+      return {
+        kind: 'packer',
+        template: requiredFor(read, 'packer-template', builder),
+        vars: getKeyValueInput(read, 'packer-vars'),
+        ...(region !== undefined ? { location: region } : {}),
+        ...(resourceGroup !== undefined ? { resourceGroup } : {}),
+        ...(gallery !== undefined ? { gallery } : {}),
+      };
+    }
+    case 'disk':
+    case 'stemcell':
+      return {
+        kind: builder,
+        source: readSource(read, builder),
+        upload: readUpload(read, builder, azure, resourceGroup),
+      };
+  }
+}
+
+function readSource(read: InputReader, builder: Builder): SourceSettings {
+  const location = requiredFor(read, 'source-disk', builder);
+  const checksum = getOptionalInput(read, 'source-checksum');
+  return {
+    location,
+    ...(checksum !== undefined ? { checksum: parseChecksum('source-checksum', checksum) } : {}),
+  };
+}
+
+function readUpload(
+  read: InputReader,
+  builder: Builder,
+  azure: AzureConnectionSettings,
+  resourceGroup: string | undefined,
+): UploadSettings {
+  const url = parseHttpsUrl('blob-container-url', requiredFor(read, 'blob-container-url', builder));
+  const container = parseBlobContainerUrl('blob-container-url', url);
+  const blobName = getOptionalInput(read, 'blob-name');
+  const storageAccountId = storageAccountIdFor(
+    container,
+    {
+      id: getOptionalInput(read, 'storage-account-id'),
+      subscriptionId: azure.subscriptionId,
+      ...(resourceGroup !== undefined ? { resourceGroup } : {}),
+    },
+    { id: 'storage-account-id', container: 'blob-container-url', resourceGroup: 'resource-group' },
+  );
+  return {
+    container,
+    ...(blobName !== undefined ? { blobName: checkBlobName('blob-name', blobName) } : {}),
+    storageAccountId,
+    concurrency: getIntegerInput(read, 'upload-concurrency', {
+      min: 1,
+      max: 64,
+      defaultValue: BUILD_IMAGE_DEFAULTS['upload-concurrency'],
+    }),
+  };
+}
+
+/** Drops undefined fields (exactOptionalPropertyTypes-proof). */
+function compact<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

@@ -1,0 +1,64 @@
+import * as core from '@actions/core';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { azurePageBlobTarget } from '../../build/page-blob.js';
+import { createCredential } from '../../azure/credentials.js';
+import { environmentInputReader } from '../../github/inputs.js';
+import {
+  actionsLogger,
+  runAction,
+  runUrl,
+  setOutputs,
+  writeSummary,
+} from '../../github/runtime.js';
+import { buildImage } from './build.js';
+import { getInputs } from './inputs.js';
+import { buildSummary } from './summary.js';
+
+const USER_AGENT = 'compute-gallery-actions/build-image';
+
+/** build-image: runs the builder, uploads what needs uploading, writes outputs and a manifest. */
+export async function run(): Promise<void> {
+  await runAction(async () => {
+    // Every input is checked before anything runs or uploads.
+    const settings = getInputs(environmentInputReader());
+    const signedIn = createCredential(settings.azure, {
+      env: process.env,
+      getIdToken: (audience) => core.getIDToken(audience),
+      maskSecret: (value) => core.setSecret(value),
+      logger: actionsLogger,
+    });
+    const temp = process.env.RUNNER_TEMP ?? tmpdir();
+    const workDir = await mkdtemp(join(temp, 'build-image-'));
+    try {
+      const result = await buildImage(settings, {
+        logger: actionsLogger,
+        workDir,
+        manifestDir: temp,
+        pageBlob: (url) => azurePageBlobTarget(url, signedIn.credential, { userAgent: USER_AGENT }),
+        provenance: {
+          ...(process.env.GITHUB_REPOSITORY ? { repository: process.env.GITHUB_REPOSITORY } : {}),
+          ...(process.env.GITHUB_SHA ? { commit: process.env.GITHUB_SHA } : {}),
+          ...(runUrl() ? { runUrl: runUrl() } : {}),
+          ...(process.env.GITHUB_WORKFLOW ? { workflow: process.env.GITHUB_WORKFLOW } : {}),
+        },
+      });
+      setOutputs({
+        'managed-image-id': result.managedImageId,
+        'image-version-id': result.imageVersionId,
+        'vhd-uri': result.vhd?.uri,
+        'vhd-sha256': result.vhd?.sha256,
+        'storage-account-id': result.vhd?.storageAccountId,
+        'os-type': result.image.osType,
+        'hyper-v-generation': result.image.hyperVGeneration,
+        'image-definition': result.image.definition,
+        'image-version': result.image.version,
+        manifest: result.manifestPath,
+      });
+      await writeSummary(buildSummary(settings, result));
+    } finally {
+      await rm(workDir, { recursive: true, force: true });
+    }
+  });
+}
