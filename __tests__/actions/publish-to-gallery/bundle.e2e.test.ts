@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
 import { BlobClient } from '@azure/storage-blob';
 import { seedStorage, startTestEmulator, SUBSCRIPTION } from '../../helpers/emulator.js';
 import type { TestEmulator } from '../../helpers/emulator.js';
@@ -185,5 +187,58 @@ describe('bad input through the bundle', () => {
     }
     expect(failures).toEqual([]);
     expect(await emu.admin<unknown[]>('GET', `/requests?since=${before}`)).toEqual([]);
+  });
+});
+
+describe('a publish killed mid-wait', () => {
+  it('is finished by the next run: one version, created by the first', async () => {
+    await emu.admin('POST', '/settings', { replicationMs: 4000 });
+    try {
+      const uri = await uploadVhd(emu.blobEndpoint, 'bundlestore', emu.credential(), 'killed.vhd');
+      const inputs = publishInputs(emu, {
+        'image-version': '7.0.0',
+        source: uri,
+        'source-storage-account-id': storageAccountId,
+        gallery: 'killed_gallery',
+        'poll-interval-seconds': '1',
+      });
+      const env = {
+        ...runnerEnv(),
+        ...Object.fromEntries(
+          Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v]),
+        ),
+      };
+      const child = spawn(process.execPath, [resolve('dist/publish-to-gallery/index.js')], {
+        env: { PATH: process.env.PATH ?? '', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let log = '';
+      child.stdout.on('data', (d: Buffer) => (log += d.toString()));
+      // Kill it once it is waiting on replication, as a cancelled job would be.
+      for (let i = 0; i < 200 && !/7\.0\.0 Creating/.test(log); i++)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(log).toMatch(/7\.0\.0 Creating/);
+      child.kill('SIGKILL');
+      await new Promise((r) => child.on('close', r));
+
+      const again = await runBundledAction('publish-to-gallery', inputs, runnerEnv());
+      expect(again.code).toBe(0);
+      expect(again.stdout).toMatch(
+        /Found killed_gallery\/capi-ubuntu-2404\/7\.0\.0 in state Creating; waiting/,
+      );
+      expect(again.outputs.created).toBe('true');
+      const versions: string[] = [];
+      for await (const v of emu
+        .compute()
+        .galleryImageVersions.listByGalleryImage(
+          'rg-publish',
+          'killed_gallery',
+          'capi-ubuntu-2404',
+        ))
+        versions.push(v.name!);
+      expect(versions).toEqual(['7.0.0']);
+    } finally {
+      await emu.admin('POST', '/settings', { replicationMs: 150 });
+    }
   });
 });
