@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { publish } from '../../src/actions/publish-to-gallery/publish.js';
 import { parseBlobContainerUrl } from '../../src/build/blob-location.js';
 import { prepareFixedVhd } from '../../src/build/disk.js';
-import { azurePageBlobTarget } from '../../src/build/page-blob.js';
+import { azurePageBlobTarget, type PageBlobTarget } from '../../src/build/page-blob.js';
 import { QemuImg } from '../../src/build/qemu-img.js';
 import { resolveSource } from '../../src/build/source.js';
 import { UPLOAD_METADATA } from '../../src/build/upload.js';
@@ -49,7 +49,12 @@ const RANGES = [
   { offset: 63 * MiB, length: MiB },
 ];
 
-async function importDisk(path: string, name: string, logger = new RecordingLogger()) {
+async function importDisk(
+  path: string,
+  name: string,
+  logger = new RecordingLogger(),
+  wrap: (target: PageBlobTarget) => PageBlobTarget = (t) => t,
+) {
   const source = await resolveSource(path, {
     input: 'source-disk',
     checksumInput: 'source-checksum',
@@ -65,7 +70,12 @@ async function importDisk(path: string, name: string, logger = new RecordingLogg
     vhd.path,
     { container, blobName: `${name}.vhd`, storageAccountId, concurrency: 4 },
     { kubernetesversion: 'v1.31.2' },
-    { target: (url) => azurePageBlobTarget(url, emu.credential()), logger, progressIntervalMs: 0 },
+    {
+      target: (url) => wrap(azurePageBlobTarget(url, emu.credential())),
+      logger,
+      progressIntervalMs: 0,
+      retry: { attempts: 1 },
+    },
   );
   return { vhd, uploaded, logger };
 }
@@ -118,5 +128,36 @@ describe('builder: disk with the real qemu-img and Azurite', () => {
     });
     expect(result.version.id).toMatch(/\/images\/capi-ubuntu-2404\/versions\/1\.31\.3$/);
     expect(uploaded.storageAccountId).toBe(storageAccountId);
+  });
+
+  it('finds the partial blob a run that died mid-upload left in Azurite, and uploads it again', async () => {
+    const qcow2 = await makeDisk(join(work, 'cut.qcow2'), 'qcow2', 64 * MiB, RANGES);
+    // The first run dies after two page writes, as a cancelled job would.
+    let writes = 0;
+    const dying = (target: PageBlobTarget): PageBlobTarget => ({
+      ...target,
+      uploadPages: async (data, offset) => {
+        if (++writes > 2)
+          throw Object.assign(new Error('the runner was shut down'), { statusCode: 400 });
+        await target.uploadPages(data, offset);
+      },
+    });
+    await expect(
+      importDisk(qcow2, 'capi-ubuntu-2404-1.31.4', new RecordingLogger(), dying),
+    ).rejects.toThrow(/the runner was shut down/);
+    const url = `${emu.blobEndpoint}/buildstore/vhds/capi-ubuntu-2404-1.31.4.vhd`;
+    const left = await new BlobClient(url, emu.credential()).getProperties();
+    expect(left.metadata?.[UPLOAD_METADATA.state]).toBe('uploading');
+    expect(left.metadata?.[UPLOAD_METADATA.sha256]).toBeUndefined();
+
+    const logger = new RecordingLogger();
+    const { uploaded } = await importDisk(qcow2, 'capi-ubuntu-2404-1.31.4', logger);
+    expect(uploaded.upload.replacedPartial).toBe(true);
+    expect(logger.messages('warning').join('\n')).toMatch(
+      /is a partial upload \(state 'uploading', started .*\), left by a run that stopped; uploading it again\./,
+    );
+    const downloaded = join(work, 'cut-downloaded.vhd');
+    await new BlobClient(url, emu.credential()).downloadToFile(downloaded);
+    expect(await qemu.compare(downloaded, 'vpc', qcow2, 'qcow2')).toBe(true);
   });
 });

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { access, constants, open, stat } from 'node:fs/promises';
+import { access, constants, open, rm, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -178,7 +178,27 @@ async function download(url: string, options: ResolveSourceOptions): Promise<Sou
     }
     throw new Error(`Downloading ${options.input} ${url}: ${message}`);
   }
-  const total = Number(response.headers.get('content-length') ?? Number.NaN);
+  try {
+    const received = await save(response, url, path, checksum, options);
+    if (received === 0) throw new InputError(options.input, url, 'The download is empty.');
+    return { path, location: url, kind: 'url', size: received, checksum, temporary: true };
+  } catch (err) {
+    await rm(path, { force: true });
+    throw err;
+  }
+}
+
+/** Streams the response to `path`, hashing on the way; returns the bytes received. */
+async function save(
+  response: Response,
+  url: string,
+  path: string,
+  checksum: Checksum,
+  options: ResolveSourceOptions,
+): Promise<number> {
+  // With a content-encoding, the length is that of the encoded body, not of the file.
+  const encoded = (response.headers.get('content-encoding') ?? 'identity') !== 'identity';
+  const total = encoded ? Number.NaN : Number(response.headers.get('content-length') ?? Number.NaN);
   const hash = createHash(checksum.algorithm);
   let received = 0;
   const started = Date.now();
@@ -208,8 +228,7 @@ async function download(url: string, options: ResolveSourceOptions): Promise<Sou
   options.logger.info(
     `The ${checksum.algorithm} of the download matches ${options.checksumInput}.`,
   );
-  if (received === 0) throw new InputError(options.input, url, 'The download is empty.');
-  return { path, location: url, kind: 'url', size: received, checksum, temporary: true };
+  return received;
 }
 
 /** Compressed files qemu-img would take for raw disks; say what they are instead. */
