@@ -4,12 +4,15 @@
  * environment's provenance) comes in through {@link BuildContext}, so tests run it in-process.
  */
 import { join } from 'node:path';
+import { mkdir, rm } from 'node:fs/promises';
 import { importDisk } from '../../build/import-disk.js';
 import { type BuildManifest, MANIFEST_SCHEMA, writeManifest } from '../../build/manifest.js';
 import type { PageBlobTarget } from '../../build/page-blob.js';
 import type { QemuImg } from '../../build/qemu-img.js';
-import { formatChecksum, type Fetch } from '../../build/source.js';
+import { formatChecksum, type Fetch, resolveSource } from '../../build/source.js';
+import { extractStemcell, stemcellImage } from '../../build/stemcell.js';
 import type { RetryPolicy } from '../../build/upload.js';
+import { type UploadedVhd, uploadVhdFile } from '../../build/vhd-upload.js';
 import type { Logger } from '../../common/logger.js';
 import { BLOB_MANAGED_BY_KEY, MANAGED_BY } from '../../gallery/leftovers.js';
 import type { BuildImageSettings, UploadSettings } from './inputs.js';
@@ -107,6 +110,8 @@ async function runBuilder(
   switch (builder.kind) {
     case 'disk':
       return buildFromDisk(settings, builder, ctx);
+    case 'stemcell':
+      return buildFromStemcell(settings, builder, ctx);
     default:
       throw new Error(`builder: ${builder.kind} is not available yet.`);
   }
@@ -159,15 +164,88 @@ async function buildFromDisk(
         format: vhd.sourceFormat,
         virtualSize: vhd.sourceVirtualSize,
       },
-      vhd: {
-        uri: uploaded.vhdUri,
-        storageAccountId: uploaded.storageAccountId,
-        sha256: uploaded.upload.sha256,
-        size: uploaded.upload.size,
-        bytesSent: uploaded.upload.bytesSent,
-        reused: uploaded.upload.reused,
-      },
+      vhd: manifestVhd(uploaded),
     },
+  };
+}
+
+/** A BOSH stemcell: its root.vhd, checked fixed and aligned, uploaded as it is. */
+async function buildFromStemcell(
+  settings: BuildImageSettings,
+  builder: Extract<BuildImageSettings['builder'], { kind: 'stemcell' }>,
+  ctx: BuildContext,
+): Promise<BuilderOutcome> {
+  await mkdir(ctx.workDir, { recursive: true });
+  const tarball = await resolveSource(builder.source.location, {
+    input: 'source-disk',
+    checksumInput: 'source-checksum',
+    workDir: ctx.workDir,
+    logger: ctx.logger,
+    ...(builder.source.checksum ? { checksum: builder.source.checksum } : {}),
+    ...(ctx.fetch ? { fetch: ctx.fetch } : {}),
+  });
+  try {
+    const stemcell = await extractStemcell(tarball, { workDir: ctx.workDir, logger: ctx.logger });
+    try {
+      const image = stemcellImage(stemcell.manifest, tarball.location, {
+        ...(settings.image.definition ? { definition: settings.image.definition } : {}),
+        ...(settings.image.version ? { version: settings.image.version } : {}),
+      });
+      const uploaded = await uploadVhdFile(
+        stemcell.vhdPath,
+        destination(builder.upload, `${image.definition}-${image.version}`),
+        {
+          ...blobMetadata(settings, image, ctx.provenance),
+          stemcellname: stemcell.manifest.name,
+          stemcellversion: stemcell.manifest.version,
+        },
+        uploadDependencies(ctx),
+      );
+      const { manifest } = stemcell;
+      return {
+        image,
+        vhd: vhdOutcome(uploaded),
+        manifest: {
+          source: {
+            location: tarball.location,
+            ...(tarball.checksum ? { checksum: formatChecksum(tarball.checksum) } : {}),
+            format: 'stemcell',
+            virtualSize: uploaded.virtualSize,
+          },
+          vhd: manifestVhd(uploaded),
+          stemcell: {
+            name: manifest.name,
+            version: manifest.version,
+            os: manifest.operatingSystem,
+          },
+        },
+      };
+    } finally {
+      await rm(stemcell.dir, { recursive: true, force: true });
+    }
+  } finally {
+    if (tarball.temporary) await rm(tarball.path, { force: true });
+  }
+}
+
+function uploadDependencies(ctx: BuildContext) {
+  return {
+    target: ctx.pageBlob,
+    logger: ctx.logger,
+    ...(ctx.qemu ? { qemu: ctx.qemu } : {}),
+    ...(ctx.retry ? { retry: ctx.retry } : {}),
+    ...(ctx.progressIntervalMs !== undefined ? { progressIntervalMs: ctx.progressIntervalMs } : {}),
+  };
+}
+
+function manifestVhd(uploaded: UploadedVhd) {
+  return {
+    uri: uploaded.vhdUri,
+    storageAccountId: uploaded.storageAccountId,
+    sha256: uploaded.upload.sha256,
+    size: uploaded.upload.size,
+    bytesSent: uploaded.upload.bytesSent,
+    reused: uploaded.upload.reused,
   };
 }
 
@@ -180,7 +258,7 @@ function destination(upload: UploadSettings, name: string) {
   };
 }
 
-function vhdOutcome(uploaded: Awaited<ReturnType<typeof importDisk>>['uploaded']) {
+function vhdOutcome(uploaded: UploadedVhd) {
   const u = uploaded.upload;
   return {
     uri: uploaded.vhdUri,
