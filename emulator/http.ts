@@ -23,6 +23,15 @@ export class ArmError extends Error {
   }
 }
 
+/** 409 PropertyChangeNotAllowed: `property` is fixed once the resource exists. */
+export const changeNotAllowed = (property: string): ArmError =>
+  new ArmError(
+    409,
+    'PropertyChangeNotAllowed',
+    `Changing property '${property}' is not allowed.`,
+    property,
+  );
+
 /** A parsed request handed to route handlers. */
 export interface Req {
   method: string;
