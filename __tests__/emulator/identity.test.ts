@@ -73,10 +73,14 @@ const claims = (jwt: string): Record<string, unknown> =>
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** Waits until a JWT's `exp` (whole seconds) is in the past as the stand-in counts. */
+const untilExpired = (jwt: string): Promise<void> =>
+  sleep(Math.max(0, (Number(claims(jwt).exp) + 1) * 1000 - Date.now() + 50));
+
 describe('GitHub OIDC → Entra → ARM', () => {
   it('runs the whole chain with ClientAssertionCredential and ComputeManagementClient, a fresh ID token per token request', async () => {
     // Short-lived access tokens, so the run outlives its first one as a long build does.
-    await emu.admin('POST', '/settings', { accessTokenSeconds: 2 });
+    await emu.admin('POST', '/settings', { accessTokenSeconds: 1 });
     let assertions = 0;
     const credential = new ClientAssertionCredential(
       TENANT,
@@ -102,7 +106,7 @@ describe('GitHub OIDC → Entra → ARM', () => {
     const names = [];
     for await (const g of compute.galleries.listByResourceGroup('rg-identity')) names.push(g.name);
     expect(names).toContain('gallery_oidc');
-    await sleep(2500);
+    await sleep(1500);
     expect((await compute.galleries.get('rg-identity', 'gallery_oidc')).name).toBe('gallery_oidc');
 
     const access = await credential.getToken(ARM_SCOPE);
@@ -173,7 +177,7 @@ describe('GitHub OIDC → Entra → ARM', () => {
   it('refuses an expired assertion (AADSTS700024)', async () => {
     await emu.admin('POST', '/settings', { idTokenSeconds: 1 });
     const assertion = await idToken();
-    await sleep(2100);
+    await untilExpired(assertion);
     const raw = await tokenRequest(assertionForm(assertion));
     expect(raw.status).toBe(400);
     expect(raw.body).toMatchObject({ error: 'invalid_client', error_codes: [700024] });
@@ -186,7 +190,7 @@ describe('GitHub OIDC → Entra → ARM', () => {
     const url = `${emu.endpoint}${RG_PATH}?api-version=2024-11-01`;
     const fresh = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
     expect(fresh.status).toBe(200);
-    await sleep(2100);
+    await untilExpired(token);
     const stale = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
     expect(stale.status).toBe(401);
     expect(stale.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);

@@ -189,7 +189,7 @@ describe('fault injection', () => {
 describe('concurrency and delete order', () => {
   it('refuses a second PUT of a version while the first is Creating (409 Conflict)', async () => {
     await galleryWithDefinition('gallery_race');
-    await emu.admin('POST', '/settings', { replicationMs: 2000 });
+    await emu.admin('POST', '/settings', { replicationMs: 1000 });
     const first = await armRequest(emu, 'PUT', versionPath('gallery_race', '1.0.0'), wireVersion());
     expect(first.status).toBe(201);
     expect(first.body).toMatchObject({ properties: { provisioningState: 'Creating' } });

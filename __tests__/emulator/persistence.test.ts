@@ -75,7 +75,7 @@ describe('state in the data dir', () => {
     );
     await waitForOperation(a, v1.headers.get('azure-asyncoperation')!);
     // A slow replication, cut off by the restart.
-    await a.admin('POST', '/settings', { replicationMs: 1500 });
+    await a.admin('POST', '/settings', { replicationMs: 800 });
     const v2 = await armRequest(
       a,
       'PUT',

@@ -36,7 +36,8 @@ let emu: TestEmulator;
 let world: SpecWorld;
 
 beforeAll(async () => {
-  emu = await startTestEmulator();
+  // Shapes do not depend on timing: quick operations keep the 26 replays short.
+  emu = await startTestEmulator({ settings: { operationMs: 10, replicationMs: 40 } });
   world = new SpecWorld(emu);
   await world.seedVhd();
 });
