@@ -1,0 +1,80 @@
+import * as core from '@actions/core';
+import * as github from '@actions/github';
+import { createClients } from '../../azure/clients.js';
+import { createCredential } from '../../azure/credentials.js';
+import { isNotFound } from '../../gallery/azure-errors.js';
+import { azureError } from '../../gallery/azure-errors.js';
+import { environmentInputReader } from '../../github/inputs.js';
+import { actionsLogger, runAction, setOutputs, writeSummary } from '../../github/runtime.js';
+import { fetchSupportCalendar } from '../../kubernetes/fetch-support.js';
+import { makePlan } from '../../plan/plan.js';
+import type { PlanContext } from '../../plan/plan.js';
+import { versionSource } from '../../plan/triggers.js';
+import { getPlanInputs } from './inputs.js';
+import { planSummary } from './summary.js';
+
+/** plan (the root action): the trigger becomes a matrix of Kubernetes version × OS target. */
+export async function run(): Promise<void> {
+  await runAction(async () => {
+    const settings = getPlanInputs(environmentInputReader());
+    const source = versionSource(settings.kubernetesVersions, github.context);
+    const ctx: PlanContext = {
+      calendar: await fetchSupportCalendar({ logger: actionsLogger }),
+      today: new Date(),
+      logger: actionsLogger,
+    };
+    if (source.kind === 'releases') {
+      const octokit = github.getOctokit(settings.githubToken ?? '', {
+        baseUrl: github.context.apiUrl,
+      });
+      ctx.listReleases = async (page) =>
+        (
+          await octokit.rest.repos.listReleases({
+            owner: 'kubernetes',
+            repo: 'kubernetes',
+            per_page: 100,
+            page,
+          })
+        ).data;
+    }
+    if (settings.published) {
+      const p = settings.published;
+      const signedIn = createCredential(p.azure, {
+        env: process.env,
+        getIdToken: (audience) => core.getIDToken(audience),
+        maskSecret: (value) => core.setSecret(value),
+        logger: actionsLogger,
+      });
+      const { compute } = createClients(
+        p.azure,
+        signedIn.credential,
+        'compute-gallery-actions/plan',
+      );
+      ctx.isPublished = async (definition, version) => {
+        try {
+          await compute.galleryImageVersions.get(p.resourceGroup, p.gallery, definition, version);
+          return true;
+        } catch (err) {
+          if (isNotFound(err)) return false;
+          throw azureError(err, `reading ${p.gallery}/${definition}/${version}`);
+        }
+      };
+    }
+    const plan = await makePlan(
+      {
+        source,
+        minorVersions: settings.minorVersions,
+        includePrereleases: settings.includePrereleases,
+        targets: settings.targets,
+      },
+      ctx,
+    );
+    const versions = [...new Set(plan.entries.map((e) => e['kubernetes-version']))];
+    setOutputs({
+      matrix: JSON.stringify({ include: plan.entries }),
+      'kubernetes-versions': JSON.stringify(versions),
+      empty: String(plan.entries.length === 0),
+    });
+    await writeSummary(planSummary(plan));
+  });
+}
