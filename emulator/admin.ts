@@ -3,6 +3,8 @@ import type { Arm } from './arm.js';
 import type { Faults, FaultRule } from './faults.js';
 import type { Req, Res } from './http.js';
 import type { IdentitySettings } from './identity.js';
+import { seed } from './seed.js';
+import type { SeedResource } from './seed.js';
 import type { RequestRecord, Store } from './store.js';
 
 export type Settings = ArmSettings & IdentitySettings;
@@ -12,6 +14,7 @@ export const DEFAULT_SETTINGS: Settings = {
   replicationMs: 1500,
   failRegions: [],
   pageSize: 100,
+  writesPerSecond: 0,
   accessTokenSeconds: 3600,
   idTokenSeconds: 300,
 };
@@ -98,6 +101,12 @@ export function handleAdmin(ctx: AdminContext, req: Req): Res | undefined {
       ctx.faults.clear();
       ctx.requests.length = 0;
       return { status: 204 };
+    case 'POST /seed': {
+      const problem = Array.isArray(body.resources)
+        ? seed(ctx.store, body.resources as SeedResource[])
+        : "a seed needs 'resources': [{ id, location, properties?, tags? }]";
+      return problem ? bad(problem) : { status: 204 };
+    }
     case 'POST /clients':
       if (typeof body.clientId !== 'string' || typeof body.secret !== 'string') {
         return bad("a client needs 'clientId' and 'secret' (strings)");

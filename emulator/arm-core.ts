@@ -17,6 +17,8 @@ export interface ArmSettings {
   failRegions: string[];
   /** Page size of list operations (nextLink beyond it). */
   pageSize: number;
+  /** ARM write throttling: writes a second before 429 + Retry-After (0: off). */
+  writesPerSecond: number;
 }
 
 export type Handler = (req: Req, m: string[]) => Promise<Res> | Res;

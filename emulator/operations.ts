@@ -7,6 +7,8 @@ import type { Operation, Store, StoredResource } from './store.js';
  * polling, moves things on, so a restarted stand-in finishes what it had started.
  */
 export class Operations {
+  private lastSweep = 0;
+
   constructor(private readonly store: Store) {}
 
   start(
@@ -49,7 +51,9 @@ export class Operations {
         resource.properties.provisioningState = op.outcome === 'Succeeded' ? 'Succeeded' : 'Failed';
       }
     }
-    // Forget operations long finished so state.json does not grow without bound.
+    // Forget operations long finished so state.json does not grow without bound (once a minute).
+    if (now - this.lastSweep < 60_000) return changed;
+    this.lastSweep = now;
     for (const [id, op] of Object.entries(this.store.world.operations)) {
       if (op.settled && now - (op.startedAt + op.durationMs) > 6 * 3600_000) {
         delete this.store.world.operations[id];

@@ -6,6 +6,7 @@ import type { Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { DEFAULT_SETTINGS, handleAdmin } from './admin.js';
+import { isWrite, WriteThrottle } from './throttle.js';
 import type { AdminContext } from './admin.js';
 import { Arm } from './arm.js';
 import type { ArmSettings } from './arm.js';
@@ -77,6 +78,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const arm = new Arm(store, blob, settings);
   const identity = new Identity(entraKey, oidcKey, store, settings, oidcRequestToken);
   const faults = new Faults();
+  const throttle = new WriteThrottle(() => settings.writesPerSecond);
   const requests: RequestRecord[] = [];
   let seq = 0;
 
@@ -102,9 +104,27 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       let out: Res;
       try {
         const rawBody = await readBody(req);
-        const effect = isAdmin
+        let effect = isAdmin
           ? { kind: 'none' as const }
           : await faults.apply(host, record.method, path);
+        const wait =
+          host === 'arm' && !isAdmin && effect.kind === 'none' && isWrite(record.method)
+            ? throttle.take()
+            : 0;
+        if (wait > 0) {
+          effect = {
+            kind: 'respond',
+            status: 429,
+            headers: { 'retry-after': String(wait) },
+            body: {
+              error: {
+                code: 'TooManyRequests',
+                message: `Write throttled; retry after ${wait} s.`,
+              },
+            },
+            label: 'throttled',
+          };
+        }
         if (effect.kind === 'drop') {
           record.fault = effect.label;
           req.socket.destroy();
@@ -193,6 +213,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     faults,
     async close() {
       await Promise.all([close(armServer), close(loginServer)]);
+      store.flush();
       await blob.close();
     },
   };
