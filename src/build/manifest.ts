@@ -42,7 +42,12 @@ export interface BuildManifest {
   readonly managedImageId?: string;
   /** The staging gallery version Packer published, when it did. */
   readonly imageVersionId?: string;
-  readonly imageBuilder?: { readonly version?: string; readonly commit?: string };
+  readonly imageBuilder?: {
+    readonly version?: string;
+    readonly commit?: string;
+    /** The kubelet/kubeadm/kubectl Debian package version installed. */
+    readonly kubernetesDebVersion?: string;
+  };
   readonly packer?: { readonly template: string };
   readonly stemcell?: { readonly name: string; readonly version: string; readonly os: string };
   readonly provenance: {

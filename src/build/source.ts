@@ -58,7 +58,7 @@ export interface SourceFile {
 }
 
 /** A fetch as the platform has it; tests pass their own. */
-export type Fetch = (url: string, init?: { signal?: AbortSignal }) => Promise<Response>;
+export type Fetch = (url: string, init?: RequestInit) => Promise<Response>;
 
 export interface ResolveSourceOptions {
   /** Name of the input holding `location`, for messages: `source-disk`. */

@@ -7,9 +7,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { BlobClient, ContainerClient } from '@azure/storage-blob';
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { QemuImg } from '../../../src/build/qemu-img.js';
 import {
   CLIENT,
@@ -22,6 +23,9 @@ import type { TestEmulator } from '../../helpers/emulator.js';
 import { publishInputs } from '../../helpers/publish.js';
 import { runBundledAction } from '../../helpers/runner.js';
 import { makeDisk, MiB } from '../../build/disks.js';
+import { makeStemcell } from '../../build/stemcells.js';
+
+const BIN = fileURLToPath(new URL('../../fixtures/build/bin', import.meta.url));
 
 let emu: TestEmulator;
 let work: string;
@@ -262,5 +266,135 @@ describe('dist/build-image refuses bad input, naming it, with nothing uploaded',
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(new RegExp(`^::error::Invalid input '${input}': `, 'm'));
     expect(await blobNames()).toEqual(before);
+  });
+});
+
+describe('dist/build-image with the other builders, run as the runner runs it', () => {
+  const azureInputs = () => ({
+    'subscription-id': SUBSCRIPTION,
+    'tenant-id': TENANT,
+    'client-id': CLIENT,
+    'arm-endpoint': emu.endpoint,
+    'authority-host': emu.authorityHost,
+  });
+  const standIns = (scenario = 'success') => ({
+    ...runnerEnv(),
+    PATH: `${BIN}:${process.env.PATH}`,
+    STANDIN_RECORD: join(work, `standin-${scenario}-${Date.now()}`),
+    STANDIN_SCENARIO: scenario,
+  });
+
+  it('builder: image-builder streams make in a log group, signs the CLI in with a GitHub ID token and outputs the IDs', async () => {
+    const checkout = join(work, 'image-builder');
+    mkdirSync(join(checkout, 'images', 'capi'), { recursive: true });
+    writeFileSync(join(checkout, 'images', 'capi', 'Makefile'), '# stand-in\n');
+    const env = standIns();
+    const run = await runBundledAction(
+      'build-image',
+      {
+        ...azureInputs(),
+        'image-builder-path': checkout,
+        os: 'ubuntu-2404-gen2',
+        'kubernetes-version': 'v1.31.2',
+        'kubernetes-deb-version': '1.31.2-1.1',
+        location: 'westus2',
+        'resource-group': 'cluster-api-gallery',
+        gallery: 'staging_gallery',
+      },
+      env,
+    );
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^::group::make build-azure-sig-ubuntu-2404-gen2$/m);
+    expect(run.stdout).toMatch(/^::endgroup::$/m);
+    const base = `/subscriptions/${SUBSCRIPTION}/resourceGroups/cluster-api-gallery/providers/Microsoft.Compute`;
+    expect(run.outputs).toMatchObject({
+      'managed-image-id': `${base}/images/capi-ubuntu-2404-gen2-1763716000`,
+      'image-version-id': `${base}/galleries/staging_gallery/images/capi-ubuntu-2404-gen2/versions/1.31.2`,
+      'image-definition': 'capi-ubuntu-2404-gen2',
+      'image-version': '1.31.2',
+      'os-type': 'Linux',
+      'hyper-v-generation': 'V2',
+    });
+    expect(run.outputs['vhd-uri']).toBeUndefined();
+    // The Azure CLI got a GitHub ID token from the runner's OIDC endpoint, never a secret.
+    const az = readFileSync(`${env.STANDIN_RECORD}.az`, 'utf8');
+    expect(az).toMatch(
+      new RegExp(
+        `^login --service-principal --username ${CLIENT} --tenant ${TENANT} --federated-token eyJ`,
+      ),
+    );
+    expect(run.summary).toContain('| Staging version |');
+  });
+
+  it('builder: image-builder puts the last Packer error in the failure annotation', async () => {
+    const checkout = join(work, 'image-builder');
+    const run = await runBundledAction(
+      'build-image',
+      {
+        ...azureInputs(),
+        'image-builder-path': checkout,
+        os: 'ubuntu-2404',
+        'kubernetes-version': 'v1.31.2',
+        'kubernetes-deb-version': '1.31.2-1.1',
+        location: 'westus2',
+        'resource-group': 'cluster-api-gallery',
+        gallery: 'staging_gallery',
+      },
+      standIns('failure'),
+    );
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(
+      '::error::make build-azure-sig-ubuntu-2404 failed (exit 2): Error executing Ansible: Non-zero exit status: exit status 2',
+    );
+  });
+
+  it('builder: packer runs the template machine-readable and outputs what its artifact names', async () => {
+    const template = join(work, 'custom.pkr.hcl');
+    writeFileSync(template, 'source "azure-arm" "custom-ubuntu" {}\n');
+    const run = await runBundledAction(
+      'build-image',
+      {
+        ...azureInputs(),
+        builder: 'packer',
+        'packer-template': template,
+        os: 'ubuntu-2404-gen2',
+        'resource-group': 'packer-rg',
+      },
+      standIns(),
+    );
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.outputs).toMatchObject({
+      'image-definition': 'custom-node',
+      'image-version': '2.1.0',
+      'hyper-v-generation': 'V2',
+      'image-version-id': `/subscriptions/${SUBSCRIPTION}/resourceGroups/packer-rg/providers/Microsoft.Compute/galleries/custom_gallery/images/custom-node/versions/2.1.0`,
+    });
+    expect(run.stdout).toContain(
+      "::warning::Packer built image definition 'custom-node', not 'capi-ubuntu-2404-gen2'",
+    );
+  });
+
+  it('builder: stemcell uploads root.vhd and names the image after the stemcell', async () => {
+    const { tarball } = await makeStemcell(work, 'bundle-stemcell', {});
+    const run = await runBundledAction(
+      'build-image',
+      {
+        ...azureInputs(),
+        builder: 'stemcell',
+        'source-disk': tarball,
+        'blob-container-url': containerUrl,
+        'resource-group': 'rg-build',
+      },
+      runnerEnv(),
+    );
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.outputs).toMatchObject({
+      'image-definition': 'bosh-azure-hyperv-ubuntu-jammy-go_agent',
+      'image-version': '1.83.0',
+      'vhd-uri': `${containerUrl}/bosh-azure-hyperv-ubuntu-jammy-go_agent-1.83.0.vhd`,
+    });
   });
 });

@@ -38,6 +38,7 @@ const PACKER = {
   'subscription-id': SUB,
   builder: 'packer',
   'packer-template': 'node.pkr.hcl',
+  'hyper-v-generation': 'V2',
   'packer-vars': 'vm_size=Standard_D4s_v5\nimage_sku = 24_04-lts',
 };
 
@@ -251,6 +252,11 @@ const BAD: [string, string, Record<string, string>][] = [
     { ...IMAGE_BUILDER, 'kubernetes-deb-version': 'latest' },
   ],
   ['missing packer-template', 'packer-template', { ...PACKER, 'packer-template': '' }],
+  [
+    'packer without os or generation',
+    'hyper-v-generation',
+    { ...PACKER, 'hyper-v-generation': '' },
+  ],
   ['packer var without =', 'packer-vars', { ...PACKER, 'packer-vars': 'vm_size' }],
   ['missing subscription', 'subscription-id', { ...DISK, 'subscription-id': '' }],
   ['bad image-version', 'image-version', { ...DISK, 'image-version': '1.31' }],

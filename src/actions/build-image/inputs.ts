@@ -272,13 +272,22 @@ function readImageIdentity(
         'Required with builder: disk unless kubernetes-version is set.',
       );
     }
-  } else if (builder === 'packer' && os !== undefined) {
-    const named = capzImageTarget(os);
-    target = {
-      definition: named.stagingDefinition,
-      osType: named.osType,
-      hyperVGeneration: named.hyperVGeneration,
-    };
+  } else if (builder === 'packer') {
+    if (os !== undefined) {
+      const named = capzImageTarget(os);
+      target = {
+        definition: named.stagingDefinition,
+        osType: named.osType,
+        hyperVGeneration: named.hyperVGeneration,
+      };
+    } else if (generation === undefined) {
+      // Packer's artifact tells the OS type but not the generation.
+      throw new InputError(
+        'hyper-v-generation',
+        '',
+        'Required with builder: packer unless os names the OS target (the generation of a Packer image cannot be read from its artifact).',
+      );
+    }
   }
   return compact({
     definition: definition ?? target.definition,

@@ -23,12 +23,15 @@ export async function run(): Promise<void> {
   await runAction(async () => {
     // Every input is checked before anything runs or uploads.
     const settings = getInputs(environmentInputReader());
+    const clientId = settings.azure.clientId ?? process.env.AZURE_CLIENT_ID;
+    const tenantId = settings.azure.tenantId ?? process.env.AZURE_TENANT_ID;
     const signedIn = createCredential(settings.azure, {
       env: process.env,
       getIdToken: (audience) => core.getIDToken(audience),
       maskSecret: (value) => core.setSecret(value),
       logger: actionsLogger,
     });
+    const url = runUrl();
     const temp = process.env.RUNNER_TEMP ?? tmpdir();
     const workDir = await mkdtemp(join(temp, 'build-image-'));
     try {
@@ -36,11 +39,21 @@ export async function run(): Promise<void> {
         logger: actionsLogger,
         workDir,
         manifestDir: temp,
-        pageBlob: (url) => azurePageBlobTarget(url, signedIn.credential, { userAgent: USER_AGENT }),
+        pageBlob: (blobUrl) =>
+          azurePageBlobTarget(blobUrl, signedIn.credential, { userAgent: USER_AGENT }),
+        // Packer (image-builder, packer) signs in the same way, without a secret under OIDC.
+        signIn: {
+          kind: signedIn.kind,
+          subscriptionId: settings.azure.subscriptionId,
+          ...(clientId ? { clientId } : {}),
+          ...(tenantId ? { tenantId } : {}),
+          getIdToken: (audience) => core.getIDToken(audience),
+        },
+        env: process.env,
         provenance: {
           ...(process.env.GITHUB_REPOSITORY ? { repository: process.env.GITHUB_REPOSITORY } : {}),
           ...(process.env.GITHUB_SHA ? { commit: process.env.GITHUB_SHA } : {}),
-          ...(runUrl() ? { runUrl: runUrl() } : {}),
+          ...(url ? { runUrl: url } : {}),
           ...(process.env.GITHUB_WORKFLOW ? { workflow: process.env.GITHUB_WORKFLOW } : {}),
         },
       });
