@@ -1,6 +1,7 @@
 import type { ArmSettings } from './arm-core.js';
 import type { Arm } from './arm.js';
 import type { Faults, FaultRule } from './faults.js';
+import type { GitHubApi } from './github.js';
 import type { Req, Res } from './http.js';
 import type { IdentitySettings } from './identity.js';
 import { seed } from './seed.js';
@@ -25,6 +26,7 @@ export interface AdminContext {
   store: Store;
   arm: Arm;
   faults: Faults;
+  github: GitHubApi;
   requests: RequestRecord[];
 }
 
@@ -99,12 +101,19 @@ export function handleAdmin(ctx: AdminContext, req: Req): Res | undefined {
     case 'POST /reset':
       ctx.store.reset();
       ctx.faults.clear();
+      ctx.github.reset();
       ctx.requests.length = 0;
       return { status: 204 };
     case 'POST /seed': {
       const problem = Array.isArray(body.resources)
         ? seed(ctx.store, body.resources as SeedResource[])
         : "a seed needs 'resources': [{ id, location, properties?, tags? }]";
+      return problem ? bad(problem) : { status: 204 };
+    }
+    case 'GET /github/releases':
+      return { status: 200, body: ctx.github.dump() };
+    case 'POST /github/releases': {
+      const problem = ctx.github.seed(body);
       return problem ? bad(problem) : { status: 204 };
     }
     case 'POST /clients':

@@ -13,6 +13,7 @@ import type { ArmSettings } from './arm.js';
 import { BlobService } from './blob.js';
 import { ensureTlsMaterial } from './certs.js';
 import { Faults } from './faults.js';
+import { GITHUB_API_PREFIX, GitHubApi } from './github.js';
 import { ArmError, parseJsonBody, readBody, send } from './http.js';
 import type { Req, Res } from './http.js';
 import { Identity } from './identity.js';
@@ -39,6 +40,8 @@ export interface EmulatorInfo {
   /** For ACTIONS_ID_TOKEN_REQUEST_URL / ACTIONS_ID_TOKEN_REQUEST_TOKEN. */
   oidcRequestUrl: string;
   oidcRequestToken: string;
+  /** GitHub's REST API (releases), for GITHUB_API_URL: `<authorityHost>/api/v3`. */
+  githubApiUrl: string;
   adminEndpoint: string;
   dataDir: string;
   pid: number;
@@ -78,11 +81,20 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const arm = new Arm(store, blob, settings);
   const identity = new Identity(entraKey, oidcKey, store, settings, oidcRequestToken);
   const faults = new Faults();
+  const github = new GitHubApi(dataDir);
   const throttle = new WriteThrottle(() => settings.writesPerSecond);
   const requests: RequestRecord[] = [];
   let seq = 0;
 
-  const adminContext: AdminContext = { settings, persistSettings, store, arm, faults, requests };
+  const adminContext: AdminContext = {
+    settings,
+    persistSettings,
+    store,
+    arm,
+    faults,
+    github,
+    requests,
+  };
 
   const handler =
     (host: 'arm' | 'login') =>
@@ -155,10 +167,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
             failOperation,
           };
           if (host === 'login') {
-            out = identity.handle(parsed) ?? {
-              status: 404,
-              body: { error: 'not_found', error_description: `No route for ${path}` },
-            };
+            out = github.handle(parsed) ??
+              identity.handle(parsed) ?? {
+                status: 404,
+                body: { error: 'not_found', error_description: `No route for ${path}` },
+              };
           } else if (isAdmin) {
             out = handleAdmin(adminContext, parsed) ?? {
               status: 404,
@@ -201,6 +214,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     blobEndpoint: blob.origin,
     oidcRequestUrl: `${authorityHost}/_actions/idtoken?api-version=2.0`,
     oidcRequestToken,
+    githubApiUrl: `${authorityHost}${GITHUB_API_PREFIX}`,
     adminEndpoint: `${endpoint}/_emulator`,
     dataDir,
     pid: process.pid,
