@@ -1,4 +1,8 @@
 import * as core from '@actions/core';
+import { createClients } from '../azure/clients.js';
+import type { AzureClients } from '../azure/clients.js';
+import { createCredential } from '../azure/credentials.js';
+import type { AzureSignIn, SignedInCredential } from '../azure/credentials.js';
 import { ConfigurationError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 
@@ -47,4 +51,26 @@ export function runUrl(env: NodeJS.ProcessEnv = process.env): string | undefined
   if (!GITHUB_REPOSITORY || !GITHUB_RUN_ID) return undefined;
   const attempt = GITHUB_RUN_ATTEMPT ? `/attempts/${GITHUB_RUN_ATTEMPT}` : '';
   return `${GITHUB_SERVER_URL ?? 'https://github.com'}/${GITHUB_REPOSITORY}/actions/runs/${GITHUB_RUN_ID}${attempt}`;
+}
+
+/**
+ * Signs in the way DESIGN §5 orders it, with the Actions runtime supplying fresh GitHub ID
+ * tokens and masking every secret and token before it could reach the log.
+ */
+export function signInFromRunner(azure: AzureSignIn): SignedInCredential {
+  return createCredential(azure, {
+    env: process.env,
+    getIdToken: (audience) => core.getIDToken(audience),
+    maskSecret: (value) => core.setSecret(value),
+    logger: actionsLogger,
+  });
+}
+
+/** Sign-in plus ARM clients, for an action that talks to Azure. */
+export function azureForAction(azure: AzureSignIn, action: string): AzureClients {
+  return createClients(
+    azure,
+    signInFromRunner(azure).credential,
+    `compute-gallery-actions/${action}`,
+  );
 }

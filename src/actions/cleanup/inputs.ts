@@ -11,6 +11,7 @@ import {
 } from '../../gallery/names.js';
 import type { RetentionPolicy } from '../../gallery/retention.js';
 import {
+  AZURE_CONNECTION_INPUTS,
   type AzureConnectionSettings,
   getAzureConnectionInputs,
   getBooleanInput,
@@ -23,11 +24,7 @@ import {
 import { optional, requiredName } from '../shared/gallery-inputs.js';
 
 export const CLEANUP_INPUTS = [
-  'subscription-id',
-  'tenant-id',
-  'client-id',
-  'arm-endpoint',
-  'authority-host',
+  ...AZURE_CONNECTION_INPUTS,
   'resource-group',
   'gallery',
   'image-definitions',

@@ -1,9 +1,12 @@
-import * as core from '@actions/core';
 import { ContainerClient } from '@azure/storage-blob';
-import { createClients } from '../../azure/clients.js';
-import { createCredential } from '../../azure/credentials.js';
 import { environmentInputReader } from '../../github/inputs.js';
-import { actionsLogger, runAction, setOutputs, writeSummary } from '../../github/runtime.js';
+import {
+  actionsLogger,
+  azureForAction,
+  runAction,
+  setOutputs,
+  writeSummary,
+} from '../../github/runtime.js';
 import { fetchSupportCalendar } from '../../kubernetes/fetch-support.js';
 import { SupportCalendar } from '../../kubernetes/support.js';
 import { runCleanup } from './cleanup.js';
@@ -14,23 +17,13 @@ import { cleanupSummary } from './summary.js';
 export async function run(): Promise<void> {
   await runAction(async () => {
     const settings = getCleanupInputs(environmentInputReader());
-    const signedIn = createCredential(settings.azure, {
-      env: process.env,
-      getIdToken: (audience) => core.getIDToken(audience),
-      maskSecret: (value) => core.setSecret(value),
-      logger: actionsLogger,
-    });
-    const { compute } = createClients(
-      settings.azure,
-      signedIn.credential,
-      'compute-gallery-actions/cleanup',
-    );
+    const { compute, credential } = azureForAction(settings.azure, 'cleanup');
     const calendar =
       settings.policy.graceDays !== undefined
         ? await fetchSupportCalendar({ logger: actionsLogger })
         : SupportCalendar.empty();
     const container = settings.blobContainerUrl
-      ? new ContainerClient(settings.blobContainerUrl, signedIn.credential)
+      ? new ContainerClient(settings.blobContainerUrl, credential)
       : undefined;
     const outcome = await runCleanup(settings, {
       compute,

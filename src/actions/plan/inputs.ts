@@ -3,6 +3,7 @@ import { InputError } from '../../common/errors.js';
 import { capzImageTarget, galleryNameRule, resourceGroupNameRule } from '../../gallery/names.js';
 import type { CapzImageTarget } from '../../gallery/names.js';
 import {
+  AZURE_CONNECTION_INPUTS,
   type AzureConnectionSettings,
   getAzureConnectionInputs,
   getBooleanInput,
@@ -21,11 +22,7 @@ export const PLAN_INPUTS = [
   'gallery',
   'resource-group',
   'github-token',
-  'subscription-id',
-  'tenant-id',
-  'client-id',
-  'arm-endpoint',
-  'authority-host',
+  ...AZURE_CONNECTION_INPUTS,
 ] as const;
 
 export const PLAN_DEFAULTS = {

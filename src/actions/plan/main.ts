@@ -1,11 +1,14 @@
-import * as core from '@actions/core';
 import * as github from '@actions/github';
-import { createClients } from '../../azure/clients.js';
-import { createCredential } from '../../azure/credentials.js';
 import { isNotFound } from '../../gallery/azure-errors.js';
 import { azureError } from '../../gallery/azure-errors.js';
 import { environmentInputReader } from '../../github/inputs.js';
-import { actionsLogger, runAction, setOutputs, writeSummary } from '../../github/runtime.js';
+import {
+  actionsLogger,
+  azureForAction,
+  runAction,
+  setOutputs,
+  writeSummary,
+} from '../../github/runtime.js';
 import { fetchSupportCalendar } from '../../kubernetes/fetch-support.js';
 import { makePlan } from '../../plan/plan.js';
 import type { PlanContext } from '../../plan/plan.js';
@@ -39,17 +42,7 @@ export async function run(): Promise<void> {
     }
     if (settings.published) {
       const p = settings.published;
-      const signedIn = createCredential(p.azure, {
-        env: process.env,
-        getIdToken: (audience) => core.getIDToken(audience),
-        maskSecret: (value) => core.setSecret(value),
-        logger: actionsLogger,
-      });
-      const { compute } = createClients(
-        p.azure,
-        signedIn.credential,
-        'compute-gallery-actions/plan',
-      );
+      const { compute } = azureForAction(p.azure, 'plan');
       ctx.isPublished = async (definition, version) => {
         try {
           await compute.galleryImageVersions.get(p.resourceGroup, p.gallery, definition, version);

@@ -1,10 +1,8 @@
-import * as core from '@actions/core';
-import { createClients } from '../../azure/clients.js';
-import { createCredential } from '../../azure/credentials.js';
 import { systemClock } from '../../gallery/clock.js';
 import { environmentInputReader } from '../../github/inputs.js';
 import {
   actionsLogger,
+  azureForAction,
   runAction,
   runUrl,
   setOutputs,
@@ -20,19 +18,9 @@ export async function run(): Promise<void> {
   await runAction(async () => {
     const now = new Date();
     const settings = getPromoteInputs(environmentInputReader(), now);
-    const signedIn = createCredential(settings.azure, {
-      env: process.env,
-      getIdToken: (audience) => core.getIDToken(audience),
-      maskSecret: (value) => core.setSecret(value),
-      logger: actionsLogger,
-    });
     const url = runUrl();
     const result = await promote(settings, {
-      clients: createClients(
-        settings.azure,
-        signedIn.credential,
-        'compute-gallery-actions/promote',
-      ),
+      clients: azureForAction(settings.azure, 'promote'),
       logger: actionsLogger,
       clock: systemClock,
       pollIntervalMs: settings.pollIntervalSeconds * 1000,

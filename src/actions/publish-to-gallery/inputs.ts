@@ -27,6 +27,7 @@ import {
   skuRule,
 } from '../../gallery/names.js';
 import {
+  AZURE_CONNECTION_INPUTS,
   type AzureConnectionSettings,
   getAzureConnectionInputs,
   getEnumInput,
@@ -50,9 +51,11 @@ import {
   checkRegions,
   optional,
   readReplication,
+  REPLICATION_INPUTS,
   readSharing,
   type ReplicationSettings,
   requiredName,
+  SHARING_INPUTS,
   type SharingSettings,
 } from '../shared/gallery-inputs.js';
 
@@ -72,11 +75,7 @@ export type IfExistsPolicy = (typeof IF_EXISTS_POLICIES)[number];
  * The Azure connection inputs come first, as in every action that talks to Azure.
  */
 export const PUBLISH_TO_GALLERY_INPUTS = [
-  'subscription-id',
-  'tenant-id',
-  'client-id',
-  'arm-endpoint',
-  'authority-host',
+  ...AZURE_CONNECTION_INPUTS,
   'resource-group',
   'location',
   'gallery',
@@ -93,19 +92,11 @@ export const PUBLISH_TO_GALLERY_INPUTS = [
   'publisher',
   'offer',
   'sku',
-  'target-regions',
-  'replica-count',
-  'storage-account-type',
-  'replication-mode',
-  'exclude-from-latest',
+  ...REPLICATION_INPUTS,
   'end-of-life-date',
   'tags',
   'if-exists',
-  'sharing',
-  'public-name-prefix',
-  'publisher-uri',
-  'publisher-contact',
-  'eula',
+  ...SHARING_INPUTS,
   'timeout-minutes',
   'poll-interval-seconds',
 ] as const;

@@ -1,11 +1,9 @@
-import * as core from '@actions/core';
 import { BlobClient } from '@azure/storage-blob';
-import { createClients } from '../../azure/clients.js';
-import { createCredential } from '../../azure/credentials.js';
 import { systemClock } from '../../gallery/clock.js';
 import { environmentInputReader } from '../../github/inputs.js';
 import {
   actionsLogger,
+  azureForAction,
   runAction,
   runUrl,
   setOutputs,
@@ -24,17 +22,7 @@ export async function run(): Promise<void> {
     // Every input is checked before anything talks to Azure.
     const settings = getInputs(read, now);
 
-    const signedIn = createCredential(settings.azure, {
-      env: process.env,
-      getIdToken: (audience) => core.getIDToken(audience),
-      maskSecret: (value) => core.setSecret(value),
-      logger: actionsLogger,
-    });
-    const clients = createClients(
-      settings.azure,
-      signedIn.credential,
-      'compute-gallery-actions/publish-to-gallery',
-    );
+    const clients = azureForAction(settings.azure, 'publish-to-gallery');
     const result = await publish(settings, {
       clients,
       logger: actionsLogger,
@@ -43,7 +31,7 @@ export async function run(): Promise<void> {
       now,
       loadSupportCalendar: () => fetchSupportCalendar({ logger: actionsLogger }),
       readBlobDigest: async (uri) =>
-        (await new BlobClient(uri, signedIn.credential).getProperties()).metadata?.sha256,
+        (await new BlobClient(uri, clients.credential).getProperties()).metadata?.sha256,
       ...(settings.sourceSha256 ? { sourceSha256: settings.sourceSha256 } : {}),
       provenance: provenanceTags(settings.kubernetesVersion ? settings.imageVersion : undefined),
     });

@@ -24,6 +24,24 @@ import {
   type InputReader,
 } from '../../github/inputs.js';
 
+/** The inputs readReplication reads. */
+export const REPLICATION_INPUTS = [
+  'target-regions',
+  'replica-count',
+  'storage-account-type',
+  'replication-mode',
+  'exclude-from-latest',
+] as const;
+
+/** The inputs readSharing reads. */
+export const SHARING_INPUTS = [
+  'sharing',
+  'public-name-prefix',
+  'publisher-uri',
+  'publisher-contact',
+  'eula',
+] as const;
+
 /** The replication defaults of the action reading them. */
 export interface ReplicationDefaults {
   'replica-count': number;
