@@ -7,6 +7,7 @@
  * its action.yml and each node action.yml points at a dist/ entry that exists.
  */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -154,10 +155,14 @@ function parserErrors(result: TemplateParseResult, file: string): Report[] {
 }
 
 /**
- * `owner/repo` of this repository, whose own actions may be called by tag: $GITHUB_REPOSITORY in
- * CI, else the `origin` remote. Undefined when neither says; such references must then be pinned.
+ * `owner/repo` of this repository, whose own actions may be called by tag: the GitHub
+ * `repository` of package.json (the name the workflows call the sibling actions by, wherever CI
+ * runs), else $GITHUB_REPOSITORY in CI, else the `origin` remote. Undefined when none says; such
+ * references must then be pinned.
  */
 function ownRepository(): string | undefined {
+  const declared = packageRepository();
+  if (declared) return declared;
   if (process.env.GITHUB_REPOSITORY) return process.env.GITHUB_REPOSITORY;
   try {
     const url = execFileSync('git', ['remote', 'get-url', 'origin'], {
@@ -166,6 +171,19 @@ function ownRepository(): string | undefined {
       stdio: 'pipe',
     });
     return /github\.com[:/]([^/]+\/[^/]+?)(\.git)?\s*$/.exec(url)?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+/** `owner/repo` from package.json's `repository` (a string or `{ url }`) on github.com. */
+function packageRepository(): string | undefined {
+  try {
+    const { repository } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+      repository?: string | { url?: string };
+    };
+    const url = typeof repository === 'string' ? repository : repository?.url;
+    return /github\.com[:/]([^/]+\/[^/]+?)(\.git)?$/.exec(url ?? '')?.[1];
   } catch {
     return undefined;
   }
