@@ -9,12 +9,12 @@
  * the completion mark, so a run killed half-way leaves a blob that the next run recognises as
  * partial and uploads again, and a finished identical blob is not sent twice.
  */
-import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import type { Logger } from '../common/logger.js';
 import { type PageBlobTarget, explain, isRetryable } from './page-blob.js';
 import { formatBytes, formatDuration, formatRate } from './progress.js';
 import type { QemuImg } from './qemu-img.js';
+import { inlineSha256Stream, type Sha256Stream, sha256Stream } from './sha256-stream.js';
 
 export const PAGE_BLOB_MAX_WRITE = 4 * 1024 * 1024;
 /** Zero detection granularity: a page blob is written in 512-byte pages; 4 KiB blocks are cheap to test. */
@@ -60,6 +60,8 @@ export interface UploadOptions {
   readonly logger: Logger;
   readonly progressIntervalMs?: number;
   readonly now?: () => number;
+  /** Hash on a worker thread (default), overlapping the upload, or on this one. */
+  readonly hashing?: 'worker' | 'inline';
 }
 
 export interface UploadResult {
@@ -143,7 +145,7 @@ export async function uploadFixedVhd(options: UploadOptions): Promise<UploadResu
         existing.blobType === 'PageBlob'
       ) {
         logger.info(`${target.url} exists and is complete; comparing its SHA-256 with the VHD's.`);
-        const local = await hashFile(file, size, extents);
+        const local = await hashFile(file, size, extents, newHash(options));
         if (local === sha) {
           logger.info(`Same SHA-256 (${sha}): the blob is already uploaded, nothing to send.`);
           return result({ sha256: local, reused: true, replacedPartial });
@@ -209,6 +211,10 @@ export async function uploadFixedVhd(options: UploadOptions): Promise<UploadResu
 }
 
 type FileHandle = Awaited<ReturnType<typeof open>>;
+
+function newHash(options: UploadOptions): Sha256Stream {
+  return options.hashing === 'inline' ? inlineSha256Stream() : sha256Stream();
+}
 
 /** Sorted, non-overlapping, within the file, on 512-byte boundaries. */
 function normaliseExtents(extents: readonly Extent[], size: number): Extent[] {
@@ -313,13 +319,8 @@ async function writePages(
   const concurrency = Math.max(1, options.concurrency ?? 8);
   const dataTotal = extents.reduce((n, e) => n + e.length, 0);
   const progress = new Progress(dataTotal, size, options, now, started);
-  const hash = createHash('sha256');
+  const hash = newHash(options);
   const zeros = Buffer.alloc(Math.max(pageSize, ZERO_BLOCK));
-  const hashZeros = (length: number) => {
-    for (let left = length; left > 0; left -= zeros.length) {
-      hash.update(left >= zeros.length ? zeros : zeros.subarray(0, left));
-    }
-  };
 
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
@@ -353,39 +354,46 @@ async function writePages(
     inFlight.add(tracked);
   };
 
-  let position = 0;
-  for (const extent of extents) {
-    hashZeros(extent.start - position);
-    const end = extent.start + extent.length;
-    for (let offset = extent.start; offset < end && failure === undefined;) {
-      // Pages follow a fixed grid so a resumed or repeated upload writes the same requests.
-      const next = Math.min(end, (Math.floor(offset / pageSize) + 1) * pageSize);
-      const chunk = await readFully(file, offset, next - offset);
-      hash.update(chunk);
-      for (const run of nonZeroRuns(chunk, zeros)) {
-        while (inFlight.size >= concurrency) await Promise.race(inFlight);
-        if (failure !== undefined) break;
-        send(chunk.subarray(run.start, run.end), offset + run.start);
+  try {
+    let position = 0;
+    for (const extent of extents) {
+      hash.zeros(extent.start - position);
+      const end = extent.start + extent.length;
+      for (let offset = extent.start; offset < end && failure === undefined;) {
+        // Pages follow a fixed grid so a resumed or repeated upload writes the same requests.
+        const next = Math.min(end, (Math.floor(offset / pageSize) + 1) * pageSize);
+        const chunk = await readFully(file, offset, next - offset);
+        await hash.data(chunk);
+        for (const run of nonZeroRuns(chunk, zeros)) {
+          while (inFlight.size >= concurrency) await Promise.race(inFlight);
+          if (failure !== undefined) break;
+          send(chunk.subarray(run.start, run.end), offset + run.start);
+        }
+        progress.dataDone += chunk.length;
+        progress.maybeReport();
+        offset = next;
       }
-      progress.dataDone += chunk.length;
-      progress.maybeReport();
-      offset = next;
+      position = end;
+      if (failure !== undefined) break;
     }
-    position = end;
-    if (failure !== undefined) break;
+    await Promise.all(inFlight);
+    if (failure !== undefined) throw failure;
+    hash.zeros(size - position);
+    const sha256 = await hash.digest();
+    const ms = now() - started;
+    options.logger.info(progress.summary(ms));
+    return {
+      sha256,
+      bytesSent: progress.bytesSent,
+      pageWrites: progress.pageWrites,
+      retries: progress.retries,
+      ms,
+    };
+  } catch (err) {
+    await Promise.all(inFlight);
+    await hash.close();
+    throw err;
   }
-  await Promise.all(inFlight);
-  if (failure !== undefined) throw failure;
-  hashZeros(size - position);
-  const ms = now() - started;
-  options.logger.info(progress.summary(ms));
-  return {
-    sha256: hash.digest('hex'),
-    bytesSent: progress.bytesSent,
-    pageWrites: progress.pageWrites,
-    retries: progress.retries,
-    ms,
-  };
 }
 
 async function readFully(file: FileHandle, offset: number, length: number): Promise<Buffer> {
@@ -422,23 +430,17 @@ async function hashFile(
   file: FileHandle,
   size: number,
   extents: readonly Extent[],
+  hash: Sha256Stream,
 ): Promise<string> {
-  const hash = createHash('sha256');
-  const zeros = Buffer.alloc(PAGE_BLOB_MAX_WRITE);
-  const hashZeros = (length: number) => {
-    for (let left = length; left > 0; left -= zeros.length) {
-      hash.update(left >= zeros.length ? zeros : zeros.subarray(0, left));
-    }
-  };
   let position = 0;
   for (const e of extents) {
-    hashZeros(e.start - position);
+    hash.zeros(e.start - position);
     for (let offset = e.start; offset < e.start + e.length; offset += PAGE_BLOB_MAX_WRITE) {
       const length = Math.min(PAGE_BLOB_MAX_WRITE, e.start + e.length - offset);
-      hash.update(await readFully(file, offset, length));
+      await hash.data(await readFully(file, offset, length));
     }
     position = e.start + e.length;
   }
-  hashZeros(size - position);
-  return hash.digest('hex');
+  hash.zeros(size - position);
+  return hash.digest();
 }

@@ -30,6 +30,7 @@ import {
   resourceGroupNameRule,
 } from '../../gallery/names.js';
 import {
+  AZURE_CONNECTION_INPUTS,
   type AzureConnectionSettings,
   getAzureConnectionInputs,
   getBooleanInput,
@@ -48,11 +49,7 @@ export type Builder = (typeof BUILDERS)[number];
 
 /** Every input getInputs reads, so that a test can hold action.yml to exactly these. */
 export const BUILD_IMAGE_INPUTS = [
-  'subscription-id',
-  'tenant-id',
-  'client-id',
-  'arm-endpoint',
-  'authority-host',
+  ...AZURE_CONNECTION_INPUTS,
   'builder',
   'kubernetes-version',
   'os',

@@ -3,11 +3,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { azurePageBlobTarget } from '../../build/page-blob.js';
-import { createCredential } from '../../azure/credentials.js';
 import { environmentInputReader } from '../../github/inputs.js';
 import {
   actionsLogger,
   runAction,
+  signInFromRunner,
   runUrl,
   setOutputs,
   writeSummary,
@@ -25,12 +25,7 @@ export async function run(): Promise<void> {
     const settings = getInputs(environmentInputReader());
     const clientId = settings.azure.clientId ?? process.env.AZURE_CLIENT_ID;
     const tenantId = settings.azure.tenantId ?? process.env.AZURE_TENANT_ID;
-    const signedIn = createCredential(settings.azure, {
-      env: process.env,
-      getIdToken: (audience) => core.getIDToken(audience),
-      maskSecret: (value) => core.setSecret(value),
-      logger: actionsLogger,
-    });
+    const signedIn = signInFromRunner(settings.azure);
     const url = runUrl();
     const temp = process.env.RUNNER_TEMP ?? tmpdir();
     const workDir = await mkdtemp(join(temp, 'build-image-'));
