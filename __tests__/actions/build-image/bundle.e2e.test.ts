@@ -383,6 +383,8 @@ describe('dist/build-image with the other builders, run as the runner runs it', 
       {
         ...azureInputs(),
         builder: 'stemcell',
+        // What a reusable workflow passes to every builder; a stemcell names its own OS.
+        os: 'ubuntu-2404',
         'source-disk': tarball,
         'blob-container-url': containerUrl,
         'resource-group': 'rg-build',
@@ -396,5 +398,8 @@ describe('dist/build-image with the other builders, run as the runner runs it', 
       'image-version': '1.83.0',
       'vhd-uri': `${containerUrl}/bosh-azure-hyperv-ubuntu-jammy-go_agent-1.83.0.vhd`,
     });
+    expect(run.stdout).toContain(
+      "::warning::Input 'os' is not used with builder: stemcell; ignoring it.",
+    );
   });
 });

@@ -139,6 +139,23 @@ describe('build-image getInputs', () => {
     expect(() => read({ ...PACKER, 'upload-concurrency': '8' })).not.toThrow();
   });
 
+  it('ignores, and lists, what a workflow passes that this builder has no use for', () => {
+    const settings = read({
+      ...STEMCELL,
+      os: 'ubuntu-2404',
+      'kubernetes-version': 'v1.31.2',
+      location: 'westus2',
+      gallery: 'staging_gallery',
+    });
+    expect(settings.ignoredInputs).toEqual(['os', 'kubernetes-version', 'gallery', 'location']);
+    // The stemcell's own version wins over the Kubernetes version.
+    expect(settings.image).toEqual({});
+    expect(settings.os).toBeUndefined();
+    const ib = read({ ...IMAGE_BUILDER, 'os-type': 'Linux', 'hyper-v-generation': 'V2' });
+    expect(ib.ignoredInputs).toEqual(['os-type', 'hyper-v-generation']);
+    expect(ib.image).toMatchObject({ osType: 'Windows', hyperVGeneration: 'V1' });
+  });
+
   it('reads packer vars as key=value lines', () => {
     const settings = read(PACKER);
     expect(settings.builder).toEqual({
@@ -231,7 +248,6 @@ const BAD: [string, string, Record<string, string>][] = [
     'source-disk',
     { ...IMAGE_BUILDER, 'source-disk': '/x.qcow2' },
   ],
-  ['os with stemcell', 'os', { ...STEMCELL, os: 'ubuntu-2404' }],
   [
     'missing image-builder-path',
     'image-builder-path',

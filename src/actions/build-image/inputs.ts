@@ -81,7 +81,10 @@ export const BUILD_IMAGE_DEFAULTS = {
   'upload-concurrency': 8,
 } as const satisfies Record<string, string | number | boolean>;
 
-/** Which builders use each builder-specific input; the rest are common to all. */
+/**
+ * Which builders use each input that says how to build. Given to another builder, they are
+ * refused: they suggest the user meant that other builder.
+ */
 const BUILDER_INPUTS: Readonly<Record<string, readonly Builder[]>> = {
   'image-builder-path': ['image-builder'],
   'kubernetes-deb-version': ['image-builder'],
@@ -94,6 +97,14 @@ const BUILDER_INPUTS: Readonly<Record<string, readonly Builder[]>> = {
   'blob-name': ['disk', 'stemcell'],
   'storage-account-id': ['disk', 'stemcell'],
   'upload-concurrency': ['disk', 'stemcell'],
+};
+
+/**
+ * Inputs that describe the image or where it goes, which a workflow calling build-image for
+ * any builder tends to pass; a builder that has no use for one ignores it with a warning (a
+ * stemcell names its own OS, image-builder's target its own OS type).
+ */
+const CONTEXT_INPUTS: Readonly<Record<string, readonly Builder[]>> = {
   os: ['image-builder', 'packer', 'disk'],
   'kubernetes-version': ['image-builder', 'packer', 'disk'],
   'os-type': ['packer', 'disk'],
@@ -169,6 +180,8 @@ export interface BuildImageSettings {
   readonly image: ImageIdentity;
   /** `resource-group`: the gallery's, and by default the storage account's. */
   readonly resourceGroup?: string;
+  /** Inputs given that this builder has no use for; the action warns about each. */
+  readonly ignoredInputs: readonly string[];
 }
 
 /**
@@ -179,10 +192,15 @@ export function getInputs(read: InputReader): BuildImageSettings {
   const azure = getAzureConnectionInputs(read);
   const builder = getEnumInput(read, 'builder', BUILDERS, BUILD_IMAGE_DEFAULTS.builder);
   refuseOtherBuildersInputs(read, builder);
-  const kubernetesVersion = getOptionalInput(read, 'kubernetes-version');
+  const ignoredInputs = Object.entries(CONTEXT_INPUTS)
+    .filter(([name, builders]) => !builders.includes(builder) && getOptionalInput(read, name))
+    .map(([name]) => name);
+  const used = (name: string) =>
+    ignoredInputs.includes(name) ? undefined : getOptionalInput(read, name);
+  const kubernetesVersion = used('kubernetes-version');
   const resourceGroup = optionalName(read, 'resource-group', resourceGroupNameRule);
-  const os = getOptionalInput(read, 'os');
-  const image = readImageIdentity(read, builder, os, kubernetesVersion);
+  const os = used('os');
+  const image = readImageIdentity(read, builder, os, kubernetesVersion, ignoredInputs);
   return {
     azure,
     builder: readBuilder(read, builder, azure, resourceGroup),
@@ -190,6 +208,7 @@ export function getInputs(read: InputReader): BuildImageSettings {
     ...(os !== undefined ? { os } : {}),
     image,
     ...(resourceGroup !== undefined ? { resourceGroup } : {}),
+    ignoredInputs,
   };
 }
 
@@ -237,11 +256,16 @@ function readImageIdentity(
   builder: Builder,
   os: string | undefined,
   kubernetesVersion: string | undefined,
+  ignored: readonly string[],
 ): ImageIdentity {
   const definition = optionalName(read, 'image-definition', imageDefinitionNameRule);
   const explicitVersion = optionalName(read, 'image-version', imageVersionNameRule);
-  const osType = getOptionalEnumInput(read, 'os-type', OS_TYPES);
-  const generation = getOptionalEnumInput(read, 'hyper-v-generation', HYPER_V_GENERATIONS);
+  const osType = ignored.includes('os-type')
+    ? undefined
+    : getOptionalEnumInput(read, 'os-type', OS_TYPES);
+  const generation = ignored.includes('hyper-v-generation')
+    ? undefined
+    : getOptionalEnumInput(read, 'hyper-v-generation', HYPER_V_GENERATIONS);
   const version =
     explicitVersion ??
     (kubernetesVersion !== undefined
@@ -333,13 +357,17 @@ function readBuilder(
   resourceGroup: string | undefined,
 ): BuilderSettings {
   const location = () => {
-    const value = getOptionalInput(read, 'location');
+    const value = CONTEXT_INPUTS.location!.includes(builder)
+      ? getOptionalInput(read, 'location')
+      : undefined;
     if (value === undefined) return undefined;
     const region = normalizeRegionName(checkName(regionNameRule, 'location', value));
     checkKnownRegion('location', region, azure.armEndpoint);
     return region;
   };
-  const gallery = optionalName(read, 'gallery', galleryNameRule);
+  const gallery = CONTEXT_INPUTS.gallery!.includes(builder)
+    ? optionalName(read, 'gallery', galleryNameRule)
+    : undefined;
   switch (builder) {
     case 'image-builder': {
       const debVersion = getOptionalInput(read, 'kubernetes-deb-version');

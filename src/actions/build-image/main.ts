@@ -23,6 +23,11 @@ export async function run(): Promise<void> {
   await runAction(async () => {
     // Every input is checked before anything runs or uploads.
     const settings = getInputs(environmentInputReader());
+    for (const name of settings.ignoredInputs) {
+      actionsLogger.warning(
+        `Input '${name}' is not used with builder: ${settings.builder.kind}; ignoring it.`,
+      );
+    }
     const clientId = settings.azure.clientId ?? process.env.AZURE_CLIENT_ID;
     const tenantId = settings.azure.tenantId ?? process.env.AZURE_TENANT_ID;
     const signedIn = signInFromRunner(settings.azure);
