@@ -1,6 +1,8 @@
 import type { ArmSettings } from './arm-core.js';
 import type { Arm } from './arm.js';
+import { serialLogFor } from './arm-vms.js';
 import type { Faults, FaultRule } from './faults.js';
+import { handleGuestAdmin } from './guest.js';
 import type { GitHubApi } from './github.js';
 import type { Req, Res } from './http.js';
 import type { IdentitySettings } from './identity.js';
@@ -66,6 +68,8 @@ export function handleAdmin(ctx: AdminContext, req: Req): Res | undefined {
   const p = req.path.toLowerCase().replace(/^\/_emulator/, '');
   const body = (req.body ?? {}) as Record<string, unknown>;
   const route = `${req.method} ${p}`;
+  const guest = handleGuestAdmin(ctx.store, req, (vmId) => serialLogFor(ctx.store, vmId));
+  if (guest) return guest;
   switch (route) {
     case 'GET /health':
       return { status: 200, body: { ok: true } };

@@ -3,8 +3,10 @@ import { communityRoutes } from './arm-community.js';
 import { ArmCore, LOC, T } from './arm-core.js';
 import type { ArmSettings, Handler } from './arm-core.js';
 import { galleryRoutes } from './arm-galleries.js';
+import { networkRoutes } from './arm-network.js';
 import { resourceRoutes } from './arm-resources.js';
 import { versionRoutes } from './arm-versions.js';
+import { vmRoutes } from './arm-vms.js';
 import type { BlobService } from './blob.js';
 import { ArmError } from './http.js';
 import type { Req, Res } from './http.js';
@@ -37,6 +39,8 @@ export class Arm {
     galleryRoutes(core, r);
     versionRoutes(core, r);
     communityRoutes(core, r);
+    networkRoutes(core, r);
+    vmRoutes(core, r);
     r('GET', `${LOC}/capsoperations/([^/]+)`, (q, m) =>
       q.query.get('monitor') === 'true' ? core.monitor(q, m[3]!) : core.opStatus(m[3]!),
     );
