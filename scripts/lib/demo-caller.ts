@@ -1,0 +1,60 @@
+/**
+ * The demo plays a repository that publishes CAPZ-style images and calls images.yml on a
+ * schedule, like docs/examples/capz.md, with two differences: it builds from a disk image kept
+ * in the repository (builder: disk) instead of running image-builder, and its Azure endpoints
+ * are the stand-in's, taken from repository variables as any other setting would be.
+ */
+import { parseWorkflowText, type Workflow } from './demo-workflow.js';
+
+export const DEMO_CALLER_FILE = '.github/workflows/node-images.yml';
+
+export const DEMO_CALLER_YAML = `name: Node images
+on:
+  schedule:
+    - cron: '0 6 * * *'
+  workflow_dispatch:
+    inputs:
+      skip-validation:
+        type: boolean
+        default: false
+
+permissions: {}
+
+jobs:
+  images:
+    permissions:
+      contents: read
+      id-token: write
+    uses: placeholder--owner/compute-gallery-actions/.github/workflows/images.yml@v1
+    with:
+      minor-versions: '1'
+      operating-systems: ubuntu-2404
+      skip-validation: \${{ inputs.skip-validation || false }}
+      cleanup-dry-run: true
+      subscription-id: \${{ vars.AZURE_SUBSCRIPTION_ID }}
+      tenant-id: \${{ vars.AZURE_TENANT_ID }}
+      client-id: \${{ vars.AZURE_CLIENT_ID }}
+      arm-endpoint: \${{ vars.AZURE_ARM_ENDPOINT }}
+      authority-host: \${{ vars.AZURE_AUTHORITY_HOST }}
+      location: westus2
+      builder: disk
+      source-disk: images/node.qcow2
+      source-checksum: sha256:\${{ vars.NODE_IMAGE_SHA256 }}
+      blob-container-url: \${{ vars.BLOB_CONTAINER_URL }}
+      staging-resource-group: rg-capi-staging
+      staging-gallery: capi_staging
+      production-resource-group: rg-capi-community
+      production-gallery: ClusterAPI
+      sharing: community
+      public-name-prefix: ClusterAPI
+      publisher-uri: https://capz.sigs.k8s.io
+      publisher-contact: capz-maintainers@example.com
+      eula: https://www.apache.org/licenses/LICENSE-2.0
+      target-regions: westus2 eastus=2 northeurope
+      keep-patches: '2'
+      grace-days: '30'
+`;
+
+export function demoCaller(): Workflow {
+  return parseWorkflowText(DEMO_CALLER_YAML, DEMO_CALLER_FILE);
+}

@@ -1,0 +1,600 @@
+/**
+ * A small workflow runner for the demo: it walks the jobs of the workflow files in `needs`
+ * order, evaluates `if:`, `strategy.matrix`, `with:`, `env:` and every `outputs:` with GitHub's
+ * expression evaluator, calls reusable workflows with typed inputs (as `workflow_call` checks
+ * them), and runs each step as demo-steps.ts describes. It is not GitHub's runner: jobs run one
+ * after another on this machine, each in a fresh workspace and runner temp folder (so files only
+ * cross jobs as artifacts), and an environment's reviewers are reported, not waited for.
+ * Everything a step was given and produced is kept in a trace for the demo's test.
+ */
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  evaluateCondition,
+  evaluateString,
+  evaluateValue,
+  type Contexts,
+} from './demo-expressions.js';
+import { Masks } from './demo-process.js';
+import {
+  ArtifactStore,
+  type JobRuntime,
+  postShouldRun,
+  runOwnAction,
+  runScript,
+  runThirdParty,
+  type StepResult,
+} from './demo-steps.js';
+import {
+  expandMatrix,
+  type Job,
+  jobOrder,
+  loadWorkflow,
+  needsOf,
+  resolveUses,
+  type Step,
+  type Workflow,
+  type WorkflowInput,
+} from './demo-workflow.js';
+
+export type Result = 'success' | 'failure' | 'skipped';
+
+export interface StepTrace {
+  /** e.g. `images/images[0]/build`. */
+  job: string;
+  step: string;
+  id?: string;
+  uses?: string;
+  outcome: Result;
+  given: Record<string, string>;
+  outputs: Record<string, string>;
+  note?: string;
+  durationMs: number;
+}
+
+export interface JobTrace {
+  job: string;
+  name: string;
+  result: Result;
+  outputs: Record<string, string>;
+  /** A reusable workflow job: the inputs it called the workflow with. */
+  calledWith?: Record<string, unknown>;
+  environment?: string;
+  concurrency?: string;
+  summary: string;
+}
+
+export interface RunTrace {
+  jobs: JobTrace[];
+  steps: StepTrace[];
+}
+
+export interface RunnerOptions {
+  /** Workspaces, runner temp folders, artifacts and logs go here. */
+  runDir: string;
+  /** The `github` context: event_name, event, repository, sha, ref, token, … */
+  github: Record<string, unknown>;
+  vars: Record<string, string>;
+  /** Variables every step gets besides the runner's own (NODE_EXTRA_CA_CERTS, proxies, …). */
+  env: Record<string, string>;
+  /** GitHub's OIDC token service, given to jobs with `id-token: write` only. */
+  oidc: { requestUrl: string; requestToken: string };
+  /** The calling repository's files, which a checkout of it puts in the workspace. */
+  callerFiles?: string;
+  stepTimeoutMs: number;
+  print: (line: string) => void;
+}
+
+type Level = 'none' | 'read' | 'write';
+type Permissions = Record<string, Level>;
+const SCOPES = [
+  'actions',
+  'attestations',
+  'checks',
+  'contents',
+  'deployments',
+  'id-token',
+  'issues',
+  'packages',
+  'pages',
+  'pull-requests',
+  'statuses',
+];
+
+interface JobResult {
+  result: Result;
+  outputs: Record<string, string>;
+}
+
+export class DemoRunner {
+  readonly trace: RunTrace = { jobs: [], steps: [] };
+  private readonly artifacts: ArtifactStore;
+  private readonly masks = new Masks();
+  private stepCount = 0;
+
+  constructor(private readonly o: RunnerOptions) {
+    mkdirSync(path.join(o.runDir, 'logs'), { recursive: true });
+    this.artifacts = new ArtifactStore(path.join(o.runDir, 'artifacts'));
+    writeFileSync(path.join(o.runDir, 'event.json'), JSON.stringify(o.github.event ?? {}));
+  }
+
+  /**
+   * Runs a workflow as its trigger would (`inputs` are what `workflow_dispatch` or
+   * `workflow_call` gave); returns its result and, for `workflow_call`, its outputs.
+   */
+  async runWorkflow(
+    workflow: Workflow,
+    inputs: Record<string, unknown>,
+    caller?: { label: string; permissions: Permissions },
+  ): Promise<JobResult> {
+    const label = caller?.label ?? path.basename(workflow.file).replace(/\.ya?ml$/, '');
+    this.o.print(`${indent(label)}┌ ${workflow.name ?? workflow.file} (${workflow.file})`);
+    const jobs: Record<string, JobResult> = {};
+    for (const id of jobOrder(workflow)) {
+      jobs[id] = await this.runJob(workflow, id, inputs, jobs, `${label}/${id}`, caller);
+    }
+    const outputs: Record<string, string> = {};
+    const contexts = { ...this.base(inputs), jobs };
+    for (const [name, spec] of Object.entries(workflow.on.workflow_call?.outputs ?? {})) {
+      outputs[name] = evaluateString(spec.value, contexts);
+    }
+    const failed = Object.values(jobs).some((j) => j.result === 'failure');
+    return { result: failed ? 'failure' : 'success', outputs };
+  }
+
+  /** The inputs a `workflow_call` or `workflow_dispatch` hands over, typed and defaulted. */
+  typedInputs(
+    specs: Record<string, WorkflowInput> | undefined,
+    given: Record<string, unknown>,
+    where: string,
+  ): Record<string, unknown> {
+    const typed: Record<string, unknown> = {};
+    for (const key of Object.keys(given)) {
+      if (!specs || !(key in specs)) {
+        throw new Error(
+          `${where}: Invalid input, ${key} is not defined in the referenced workflow.`,
+        );
+      }
+    }
+    for (const [key, spec] of Object.entries(specs ?? {})) {
+      const value =
+        key in given
+          ? given[key]
+          : spec.default !== undefined
+            ? evaluateValue(spec.default, this.base({}))
+            : undefined;
+      if (value === undefined) {
+        if (spec.required) {
+          throw new Error(`${where}: Input ${key} is required, but not provided while calling.`);
+        }
+        continue;
+      }
+      const type = spec.type ?? 'string';
+      // An expression that comes to null (an unset variable) reaches a string input as ''.
+      if (value === null && (type === 'string' || type === 'choice')) {
+        typed[key] = '';
+        continue;
+      }
+      if (type === 'boolean' && typeof value !== 'boolean') {
+        throw new Error(
+          `${where}: Input ${key}: unexpected value '${String(value)}', expected a boolean.`,
+        );
+      }
+      if (type === 'number' && typeof value !== 'number') {
+        throw new Error(
+          `${where}: Input ${key}: unexpected value '${String(value)}', expected a number.`,
+        );
+      }
+      typed[key] = type === 'string' || type === 'choice' ? String(value) : value;
+    }
+    return typed;
+  }
+
+  private base(inputs: Record<string, unknown>): Contexts {
+    return {
+      github: this.o.github,
+      inputs,
+      vars: this.o.vars,
+      secrets: {},
+      runner: { os: 'Linux', arch: 'X64', name: 'demo', temp: '', tool_cache: '' },
+    };
+  }
+
+  private async runJob(
+    workflow: Workflow,
+    id: string,
+    inputs: Record<string, unknown>,
+    done: Record<string, JobResult>,
+    label: string,
+    caller: { permissions: Permissions } | undefined,
+  ): Promise<JobResult> {
+    const job = workflow.jobs[id]!;
+    const needs = Object.fromEntries(needsOf(job).map((n) => [n, done[n]!]));
+    const contexts: Contexts = { ...this.base(inputs), needs };
+    const needsFailed = Object.values(needs).some((n) => n.result !== 'success');
+    const run = evaluateCondition(job.if, contexts, { failed: needsFailed, cancelled: false });
+    const permissions = permissionsOf(job.permissions ?? workflow.permissions);
+    if (caller) checkNested(permissions, caller.permissions, `${workflow.file} job '${id}'`);
+    if (!run) {
+      this.o.print(`${indent(label)}○ ${id}: skipped (if: ${String(job.if ?? 'success()')})`);
+      this.trace.jobs.push({ job: label, name: id, result: 'skipped', outputs: {}, summary: '' });
+      return { result: 'skipped', outputs: {} };
+    }
+    const legs = job.strategy?.matrix
+      ? expandMatrix(evaluateValue(job.strategy.matrix, contexts))
+      : [undefined];
+    let outcome: JobResult = { result: 'success', outputs: {} };
+    let anyFailed = false;
+    for (const [index, matrix] of legs.entries()) {
+      const legLabel = legs.length > 1 || matrix ? `${label}[${index}]` : label;
+      const legContexts: Contexts = {
+        ...contexts,
+        matrix: matrix ?? {},
+        strategy: { 'job-index': index, 'job-total': legs.length, 'fail-fast': false },
+      };
+      const leg = job.uses
+        ? await this.runCalledWorkflow(job, legContexts, legLabel, permissions)
+        : await this.runSteps(workflow, id, job, legContexts, legLabel, permissions);
+      anyFailed ||= leg.result === 'failure';
+      // Matrix legs overwrite each other's job outputs (DESIGN §10): the last one wins.
+      outcome = { result: anyFailed ? 'failure' : leg.result, outputs: leg.outputs };
+    }
+    return outcome;
+  }
+
+  private async runCalledWorkflow(
+    job: Job,
+    contexts: Contexts,
+    label: string,
+    permissions: Permissions,
+  ): Promise<JobResult> {
+    const target = resolveUses(job.uses!);
+    if (target.kind !== 'own-workflow') {
+      throw new Error(`${label}: the demo calls only this repository's workflows, not ${job.uses}`);
+    }
+    const given = Object.fromEntries(
+      Object.entries(job.with ?? {}).map(([k, v]) => [k, evaluateValue(v, contexts)]),
+    );
+    const called = loadWorkflow(target.file);
+    const inputs = this.typedInputs(
+      called.on.workflow_call?.inputs,
+      given,
+      `${label} → ${target.file}`,
+    );
+    const name = job.name ? evaluateString(job.name, contexts) : label;
+    this.o.print(`${indent(label)}● ${name} → ${job.uses}`);
+    const result = await this.runWorkflow(called, inputs, { label, permissions });
+    this.trace.jobs.push({
+      job: label,
+      name,
+      result: result.result,
+      outputs: result.outputs,
+      calledWith: inputs,
+      summary: '',
+    });
+    return result;
+  }
+
+  private async runSteps(
+    workflow: Workflow,
+    id: string,
+    job: Job,
+    contexts: Contexts,
+    label: string,
+    permissions: Permissions,
+  ): Promise<JobResult> {
+    const name = job.name ? evaluateString(job.name, contexts) : id;
+    const environment =
+      job.environment === undefined
+        ? undefined
+        : evaluateString(
+            typeof job.environment === 'object'
+              ? (job.environment as { name?: unknown }).name
+              : job.environment,
+            contexts,
+          );
+    const concurrency =
+      job.concurrency === undefined
+        ? undefined
+        : evaluateString(
+            typeof job.concurrency === 'object'
+              ? (job.concurrency as { group?: unknown }).group
+              : job.concurrency,
+            contexts,
+          );
+    this.o.print(`${indent(label)}● ${id}: ${name}`);
+    if (concurrency) this.o.print(`${indent(label)}  concurrency group '${concurrency}'`);
+    if (environment) {
+      this.o.print(
+        `${indent(label)}  environment '${environment}': on GitHub the job waits here for the environment's required reviewers, if it has any; the demo goes on`,
+      );
+    }
+    const rt = this.jobRuntime(workflow, id, label, permissions, contexts);
+    const steps: Record<
+      string,
+      { outputs: Record<string, string>; outcome: string; conclusion: string }
+    > = {};
+    const posts: { label: string; condition: string; run: () => Promise<StepResult> }[] = [];
+    let failed = false;
+    let summary = '';
+    for (const [index, step] of (job.steps ?? []).entries()) {
+      const stepContexts: Contexts = {
+        ...contexts,
+        steps,
+        env: { ...rt.jobEnv },
+        job: { status: failed ? 'failure' : 'success' },
+        runner: { ...(contexts.runner as object), temp: rt.runtime.runnerTemp },
+        github: { ...this.o.github, job: id, workspace: rt.runtime.workspace },
+      };
+      const title = stepTitle(step, index);
+      const run = evaluateCondition(step.if, stepContexts, { failed, cancelled: false });
+      if (!run) {
+        this.o.print(`${indent(label)}  ○ ${title}: skipped`);
+        this.trace.steps.push({
+          job: label,
+          step: title,
+          ...(step.id ? { id: step.id } : {}),
+          ...(step.uses ? { uses: step.uses } : {}),
+          outcome: 'skipped',
+          given: {},
+          outputs: {},
+          durationMs: 0,
+        });
+        if (step.id) steps[step.id] = { outputs: {}, outcome: 'skipped', conclusion: 'skipped' };
+        continue;
+      }
+      const result = await this.runStep(step, index, stepContexts, rt.runtime, label);
+      if (result.post) posts.unshift({ label: title, ...result.post });
+      summary += result.summary;
+      if (step.id) {
+        steps[step.id] = {
+          outputs: result.outputs,
+          outcome: result.outcome,
+          conclusion: result.outcome,
+        };
+      }
+      failed ||= result.outcome === 'failure';
+    }
+    for (const post of posts) {
+      const postContexts = { ...contexts, steps, job: { status: failed ? 'failure' : 'success' } };
+      if (!postShouldRun(post.condition, postContexts, failed)) continue;
+      const result = await post.run();
+      this.report(label, `Post ${post.label}`, undefined, undefined, result);
+      summary += result.summary;
+    }
+    const outputs: Record<string, string> = {};
+    const outputContexts: Contexts = {
+      ...contexts,
+      steps,
+      env: rt.jobEnv,
+      runner: { ...(contexts.runner as object), temp: rt.runtime.runnerTemp },
+    };
+    for (const [key, value] of Object.entries(job.outputs ?? {})) {
+      outputs[key] = evaluateString(value, outputContexts);
+    }
+    const result: Result = failed ? 'failure' : 'success';
+    this.trace.jobs.push({
+      job: label,
+      name,
+      result,
+      outputs,
+      ...(environment ? { environment } : {}),
+      ...(concurrency ? { concurrency } : {}),
+      summary,
+    });
+    return { result, outputs };
+  }
+
+  private async runStep(
+    step: Step,
+    index: number,
+    contexts: Contexts,
+    rt: JobRuntime,
+    label: string,
+  ): Promise<StepResult> {
+    const title = stepTitle(step, index);
+    const env = Object.fromEntries(
+      Object.entries(step.env ?? {}).map(([k, v]) => [k, evaluateString(v, contexts)]),
+    );
+    const logFile = path.join(
+      this.o.runDir,
+      'logs',
+      `${String(++this.stepCount).padStart(2, '0')}-${label.replace(/[^\w.-]+/g, '_')}-${title.replace(/[^\w.-]+/g, '_')}.log`,
+    );
+    const lines: string[] = [];
+    const runtime: JobRuntime = {
+      ...rt,
+      onLine: (line) => {
+        lines.push(line);
+        appendFileSync(logFile, `${line}\n`);
+      },
+    };
+    const stepEnv = { ...env, GITHUB_ACTION: step.id ?? `__run_${index + 1}` };
+    let result: StepResult;
+    let target = 'run';
+    try {
+      if (step.uses) {
+        const uses = resolveUses(step.uses);
+        const given = Object.fromEntries(
+          Object.entries(step.with ?? {}).map(([k, v]) => [k, evaluateString(v, contexts)]),
+        );
+        if (uses.kind === 'own-action') {
+          target = `dist/${uses.action}`;
+          result = await runOwnAction(uses, given, stepEnv, contexts, runtime);
+        } else if (uses.kind === 'third-party') {
+          target = uses.repository;
+          result = runThirdParty(uses, given, runtime);
+        } else {
+          result = {
+            outcome: 'success',
+            outputs: {},
+            summary: '',
+            given,
+            durationMs: 0,
+            note: `skipped: ${step.uses} is not run by the demo`,
+          };
+        }
+      } else {
+        result = await runScript(step.run ?? '', step.shell, stepEnv, runtime);
+      }
+    } catch (err) {
+      result = {
+        outcome: 'failure',
+        outputs: {},
+        summary: '',
+        given: {},
+        durationMs: 0,
+        note: (err as Error).message,
+      };
+    }
+    this.trace.steps.push({
+      job: label,
+      step: title,
+      ...(step.id ? { id: step.id } : {}),
+      ...(step.uses ? { uses: step.uses } : {}),
+      outcome: result.outcome,
+      given: result.given,
+      outputs: result.outputs,
+      ...(result.note ? { note: result.note } : {}),
+      durationMs: result.durationMs,
+    });
+    this.report(label, title, target, lines, result, logFile);
+    return result;
+  }
+
+  private report(
+    label: string,
+    title: string,
+    target: string | undefined,
+    lines: string[] | undefined,
+    result: StepResult,
+    logFile?: string,
+  ): void {
+    const pad = `${indent(label)}    `;
+    const mark = result.outcome === 'success' ? '✓' : '✗';
+    const took = result.durationMs > 0 ? ` ${result.durationMs} ms` : '';
+    this.o.print(`${indent(label)}  ${mark} ${title}${target ? ` [${target}]` : ''}${took}`);
+    if (result.note) this.o.print(`${pad}${result.note}`);
+    for (const line of lines ?? []) {
+      if (/^(Warning|Error|Notice): /.test(line)) this.o.print(`${pad}${shorten(line, 160)}`);
+    }
+    for (const [key, value] of Object.entries(result.outputs)) {
+      this.o.print(`${pad}→ ${key} = ${shorten(this.masks.apply(value), 110)}`);
+    }
+    if (result.outcome === 'failure' && lines && lines.length > 0) {
+      this.o.print(`${pad}last lines of the log (${logFile}):`);
+      for (const line of lines.slice(-15)) this.o.print(`${pad}| ${line}`);
+    }
+  }
+
+  private jobRuntime(
+    workflow: Workflow,
+    id: string,
+    label: string,
+    permissions: Permissions,
+    contexts: Contexts,
+  ): { runtime: JobRuntime; jobEnv: Record<string, string> } {
+    const dir = path.join(this.o.runDir, 'jobs', label.replace(/[^\w.-]+/g, '_'));
+    const workspace = path.join(dir, 'workspace');
+    const runnerTemp = path.join(dir, 'temp');
+    mkdirSync(workspace, { recursive: true });
+    mkdirSync(runnerTemp, { recursive: true });
+    const g = this.o.github as Record<string, string>;
+    const runnerEnv: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? os.homedir(),
+      LANG: process.env.LANG ?? 'C.UTF-8',
+      CI: 'true',
+      GITHUB_ACTIONS: 'true',
+      GITHUB_REPOSITORY: g.repository ?? '',
+      GITHUB_REPOSITORY_OWNER: g.repository_owner ?? '',
+      GITHUB_RUN_ID: g.run_id ?? '',
+      GITHUB_RUN_NUMBER: g.run_number ?? '',
+      GITHUB_RUN_ATTEMPT: g.run_attempt ?? '1',
+      GITHUB_SHA: g.sha ?? '',
+      GITHUB_REF: g.ref ?? '',
+      GITHUB_REF_NAME: (g.ref ?? '').replace(/^refs\/(heads|tags)\//, ''),
+      GITHUB_EVENT_NAME: g.event_name ?? '',
+      GITHUB_EVENT_PATH: path.join(this.o.runDir, 'event.json'),
+      GITHUB_SERVER_URL: g.server_url ?? 'https://github.com',
+      GITHUB_API_URL: g.api_url ?? '',
+      GITHUB_WORKFLOW: workflow.name ?? workflow.file,
+      GITHUB_WORKFLOW_REF: `${g.repository}/${workflow.file}@${g.ref}`,
+      GITHUB_JOB: id,
+      GITHUB_ACTOR: g.actor ?? '',
+      GITHUB_WORKSPACE: workspace,
+      RUNNER_OS: 'Linux',
+      RUNNER_ARCH: 'X64',
+      RUNNER_NAME: 'demo',
+      RUNNER_TEMP: runnerTemp,
+      RUNNER_TOOL_CACHE: path.join(this.o.runDir, 'tool-cache'),
+      ...this.o.env,
+      // GitHub hands a job the OIDC request variables only when it may ask for an ID token.
+      ...(permissions['id-token'] === 'write'
+        ? {
+            ACTIONS_ID_TOKEN_REQUEST_URL: this.o.oidc.requestUrl,
+            ACTIONS_ID_TOKEN_REQUEST_TOKEN: this.o.oidc.requestToken,
+          }
+        : {}),
+    };
+    const jobEnv: Record<string, string> = {};
+    for (const [k, v] of Object.entries({ ...workflow.env, ...workflow.jobs[id]!.env })) {
+      jobEnv[k] = evaluateString(v, contexts);
+    }
+    return {
+      runtime: {
+        workspace,
+        runnerTemp,
+        env: { ...runnerEnv, ...jobEnv },
+        path: [],
+        masks: this.masks,
+        artifacts: this.artifacts,
+        ...(this.o.callerFiles ? { callerFiles: this.o.callerFiles } : {}),
+        timeoutMs: this.o.stepTimeoutMs,
+        onLine: () => undefined,
+      },
+      jobEnv,
+    };
+  }
+}
+
+/** A job's `permissions:` as scope → level; unset means the repository default (contents: read). */
+export function permissionsOf(value: unknown): Permissions {
+  const all = (level: Level): Permissions =>
+    Object.fromEntries(
+      SCOPES.map((s) => [s, s === 'id-token' && level === 'read' ? 'none' : level]),
+    );
+  if (value === undefined || value === null)
+    return { ...all('none'), contents: 'read', packages: 'read' };
+  if (value === 'read-all') return all('read');
+  if (value === 'write-all') return all('write');
+  const given = value as Record<string, Level>;
+  return { ...all('none'), ...given };
+}
+
+/** GitHub refuses a run whose called workflow asks for more than the calling job grants. */
+function checkNested(nested: Permissions, allowed: Permissions, where: string): void {
+  const rank = { none: 0, read: 1, write: 2 } as const;
+  for (const [scope, level] of Object.entries(nested)) {
+    const max = allowed[scope] ?? 'none';
+    if (rank[level] > rank[max]) {
+      throw new Error(
+        `${where} is requesting '${scope}: ${level}', but is only allowed '${scope}: ${max}' by the calling job.`,
+      );
+    }
+  }
+}
+
+function stepTitle(step: Step, index: number): string {
+  return step.name ?? step.id ?? step.uses ?? `Run step ${index + 1}`;
+}
+
+function indent(label: string): string {
+  return '  '.repeat(Math.max(0, label.split('/').length - 2));
+}
+
+function shorten(text: string, max: number): string {
+  const one = text.replace(/\s*\n\s*/g, ' ⏎ ');
+  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
+}

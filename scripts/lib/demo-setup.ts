@@ -1,0 +1,133 @@
+/**
+ * What the demo's world holds before the pipeline runs: the local Azure stand-in (in this
+ * process) with the resource groups and the storage account a publisher creates once, GitHub
+ * releases shaped like kubernetes/kubernetes's, and the calling repository's disk image.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { getCACertificates, setDefaultCACertificates } from 'node:tls';
+import { ClientSecretCredential } from '@azure/identity';
+import { startEmulator, type Emulator } from '../../emulator/server.js';
+
+export const SUBSCRIPTION = '00000000-0000-0000-0000-000000000000';
+export const TENANT = '11111111-1111-1111-1111-111111111111';
+export const CLIENT = '22222222-2222-2222-2222-222222222222';
+export const STAGING_RESOURCE_GROUP = 'rg-capi-staging';
+export const STORAGE_ACCOUNT = 'capistaging';
+export const LOCATION = 'westus2';
+
+/** Starts the stand-in on `dataDir` and makes this process trust its CA. */
+export async function startStandIn(dataDir: string): Promise<Emulator> {
+  // Fast operations keep the demo short: replication and creates finish within one poll.
+  const emulator = await startEmulator({
+    dataDir,
+    settings: { operationMs: 0, replicationMs: 0 },
+  });
+  setDefaultCACertificates([
+    ...getCACertificates('default'),
+    readFileSync(emulator.caCertPath, 'utf8'),
+  ]);
+  return emulator;
+}
+
+async function admin(emulator: Emulator, route: string, body: unknown): Promise<void> {
+  const res = await fetch(`${emulator.adminEndpoint}${route}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`stand-in ${route}: ${res.status} ${await res.text()}`);
+}
+
+/**
+ * Releases of kubernetes/kubernetes, newest first, as the GitHub API lists them: patches of four
+ * minors, interleaved by date as upstream publishes them, a pre-release and a draft. Demo data
+ * in the real shape, not a copy of upstream's list.
+ */
+export function demoReleases(): {
+  tag_name: string;
+  prerelease?: boolean;
+  draft?: boolean;
+  created_at: string;
+}[] {
+  const releases: {
+    tag_name: string;
+    prerelease?: boolean;
+    draft?: boolean;
+    created_at: string;
+  }[] = [];
+  let day = Date.UTC(2026, 10, 12);
+  const at = (): string => new Date((day -= 86_400_000 * 3)).toISOString();
+  releases.push({ tag_name: 'v1.38.0-alpha.3', prerelease: true, created_at: at() });
+  releases.push({ tag_name: 'v1.37.3', draft: true, created_at: at() });
+  for (let patch = 2; patch >= 0; patch--) {
+    releases.push({ tag_name: `v1.37.${patch}`, created_at: at() });
+    releases.push({ tag_name: `v1.36.${patch + 4}`, created_at: at() });
+    releases.push({ tag_name: `v1.35.${patch + 8}`, created_at: at() });
+    releases.push({ tag_name: `v1.34.${patch + 11}`, created_at: at() });
+  }
+  releases.push({ tag_name: 'v1.37.0-rc.1', prerelease: true, created_at: at() });
+  return releases;
+}
+
+/** Seeds the GitHub releases and creates what a publisher creates once by hand. */
+export async function seedWorld(emulator: Emulator): Promise<{ blobContainerUrl: string }> {
+  await admin(emulator, '/github/releases', {
+    repository: 'kubernetes/kubernetes',
+    releases: demoReleases(),
+  });
+  const credential = new ClientSecretCredential(TENANT, CLIENT, 'demo-secret', {
+    authorityHost: emulator.authorityHost,
+    disableInstanceDiscovery: true,
+  });
+  const { token } = (await credential.getToken('https://management.azure.com/.default'))!;
+  const put = async (id: string, apiVersion: string, body: unknown): Promise<void> => {
+    const res = await fetch(`${emulator.endpoint}${id}?api-version=${apiVersion}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (res.status >= 300) throw new Error(`PUT ${id}: ${res.status} ${await res.text()}`);
+  };
+  const group = `/subscriptions/${SUBSCRIPTION}/resourceGroups/${STAGING_RESOURCE_GROUP}`;
+  await put(group, '2024-11-01', { location: LOCATION });
+  await put(
+    `${group}/providers/Microsoft.Storage/storageAccounts/${STORAGE_ACCOUNT}`,
+    '2023-05-01',
+    {
+      location: LOCATION,
+      sku: { name: 'Standard_LRS' },
+      kind: 'StorageV2',
+    },
+  );
+  return { blobContainerUrl: `${emulator.blobEndpoint}/${STORAGE_ACCOUNT}/vhds` };
+}
+
+/**
+ * The calling repository's disk image, `images/node.qcow2`, made with qemu-img: a 48 MiB disk
+ * holding 3 MiB of data in three places, so the upload shows zero pages being skipped.
+ * @returns its SHA-256.
+ */
+export function makeDiskImage(repositoryDir: string): string {
+  const dir = path.join(repositoryDir, 'images');
+  mkdirSync(dir, { recursive: true });
+  const raw = path.join(dir, 'node.raw');
+  const qcow2 = path.join(dir, 'node.qcow2');
+  execFileSync('qemu-img', ['create', '-q', '-f', 'raw', raw, '48M']);
+  const fd = openSync(raw, 'r+');
+  try {
+    for (const offset of [0, 17, 40]) {
+      const chunk = Buffer.alloc(1024 * 1024);
+      for (let i = 0; i < chunk.length; i += 4096)
+        chunk.write(`node image block ${offset}:${i}\n`, i);
+      writeSync(fd, chunk, 0, chunk.length, offset * 1024 * 1024);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  execFileSync('qemu-img', ['convert', '-q', '-f', 'raw', '-O', 'qcow2', raw, qcow2]);
+  rmSync(raw);
+  return createHash('sha256').update(readFileSync(qcow2)).digest('hex');
+}

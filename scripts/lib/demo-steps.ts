@@ -1,0 +1,361 @@
+/**
+ * The kinds of steps the workflows hold, as the demo runs them:
+ * - this repository's actions: their real `dist/` bundles, main and post, under the runner's
+ *   contract (INPUT_* with action.yml defaults, file commands, OIDC variables only for jobs with
+ *   `id-token: write`);
+ * - `run:` scripts: with bash, as the runner runs them on Linux;
+ * - actions/upload-artifact and actions/download-artifact: emulated on a folder, with the
+ *   behaviour the data flow depends on (one artifact per name, single-file uploads keep the
+ *   file name, `pattern` + `merge-multiple`);
+ * - actions/checkout of the calling repository: its files are put in the workspace;
+ * - anything else: skipped, with the reason printed.
+ */
+import { cpSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { repositoryRoot } from './actions.js';
+import { evaluateCondition, evaluateString, type Contexts } from './demo-expressions.js';
+import { type Masks, runProcess, type ProcessResult } from './demo-process.js';
+import { loadOwnAction, type UsesTarget } from './demo-workflow.js';
+import { inputVariable } from './smoke.js';
+
+/** What one job's steps share, like one runner machine. */
+export interface JobRuntime {
+  workspace: string;
+  runnerTemp: string;
+  /** The environment every step starts from (runner variables, GITHUB_ENV additions). */
+  env: Record<string, string>;
+  /** GITHUB_PATH additions, newest first. */
+  path: string[];
+  masks: Masks;
+  artifacts: ArtifactStore;
+  /** The calling repository's files, put in the workspace by a checkout of it. */
+  callerFiles?: string;
+  timeoutMs: number;
+  onLine: (line: string) => void;
+}
+
+export interface StepResult {
+  outcome: 'success' | 'failure';
+  outputs: Record<string, string>;
+  summary: string;
+  /** What the demo did instead of the real thing, or why it could not run the step. */
+  note?: string;
+  /** The values the step was given (INPUT_* for actions, env for scripts), for the trace. */
+  given: Record<string, string>;
+  durationMs: number;
+  /** An action's post step, to run when the job ends. */
+  post?: { condition: string; run: () => Promise<StepResult> };
+}
+
+/** Runs one of this repository's node actions from its dist/ bundle. */
+export async function runOwnAction(
+  target: Extract<UsesTarget, { kind: 'own-action' }>,
+  given: Record<string, string>,
+  stepEnv: Record<string, string>,
+  contexts: Contexts,
+  rt: JobRuntime,
+): Promise<StepResult> {
+  const metadata = loadOwnAction(target.action);
+  const missing = (note: string): StepResult => ({
+    outcome: 'failure',
+    outputs: {},
+    summary: '',
+    note,
+    given,
+    durationMs: 0,
+  });
+  if (!metadata) {
+    return missing(
+      `${target.metadata} does not exist yet: the demo cannot run action '${target.action}'.`,
+    );
+  }
+  const actionDir = path.join(repositoryRoot, path.dirname(target.metadata));
+  const main = metadata.runs.main ? path.join(actionDir, metadata.runs.main) : undefined;
+  if (!/^node\d+$/.test(metadata.runs.using) || !main) {
+    return missing(`${target.metadata}: runs.using '${metadata.runs.using}' is not a node action.`);
+  }
+  if (!existsSync(main)) {
+    return missing(
+      `${path.relative(repositoryRoot, main)} does not exist: action '${target.action}' is not ` +
+        'bundled yet (npm run bundle), so the demo cannot run this step.',
+    );
+  }
+  const declared = metadata.inputs ?? {};
+  const inputs: Record<string, string> = {};
+  for (const [name, spec] of Object.entries(declared)) {
+    if (name in given) inputs[name] = given[name]!;
+    else if (spec.default !== undefined) inputs[name] = evaluateString(spec.default, contexts);
+  }
+  const unexpected = Object.keys(given).filter((name) => !(name in declared));
+  for (const name of unexpected) inputs[name] = given[name]!;
+  if (unexpected.length > 0) {
+    // The runner's own wording.
+    rt.onLine(
+      `Warning: Unexpected input(s) '${unexpected.join("', '")}', valid inputs are ['${Object.keys(declared).join("', '")}']`,
+    );
+  }
+  const env: Record<string, string> = {
+    ...rt.env,
+    ...stepEnv,
+    PATH: [...rt.path, rt.env.PATH ?? ''].join(path.delimiter),
+    GITHUB_ACTION_PATH: actionDir,
+    GITHUB_ACTION_REF: target.ref,
+  };
+  for (const [name, value] of Object.entries(inputs)) env[inputVariable(name)] = value;
+
+  const run = async (entry: string, state: Record<string, string>): Promise<StepResult> => {
+    const stateEnv = Object.fromEntries(Object.entries(state).map(([k, v]) => [`STATE_${k}`, v]));
+    const result = await runProcess(
+      {
+        command: process.execPath,
+        args: [entry],
+        cwd: rt.workspace,
+        env: { ...env, ...stateEnv },
+        runnerTemp: rt.runnerTemp,
+        timeoutMs: rt.timeoutMs,
+        onLine: rt.onLine,
+      },
+      rt.masks,
+    );
+    absorb(rt, result);
+    const post = metadata.runs.post;
+    return {
+      ...outcomeOf(result),
+      given: inputs,
+      ...(post && entry === main
+        ? {
+            post: {
+              condition: metadata.runs['post-if'] ?? 'always()',
+              run: () => run(path.join(actionDir, post), result.state),
+            },
+          }
+        : {}),
+    };
+  };
+  return run(main, {});
+}
+
+/** A `run:` script, with bash as the runner uses it when `shell:` is bash or unset on Linux. */
+export async function runScript(
+  script: string,
+  shell: string | undefined,
+  stepEnv: Record<string, string>,
+  rt: JobRuntime,
+): Promise<StepResult> {
+  if (shell !== undefined && shell !== 'bash') {
+    return {
+      outcome: 'failure',
+      outputs: {},
+      summary: '',
+      note: `shell '${shell}' is not one the demo runs.`,
+      given: stepEnv,
+      durationMs: 0,
+    };
+  }
+  const file = path.join(rt.runnerTemp, `${randomUUID()}.sh`);
+  writeFileSync(file, script);
+  // `shell: bash` adds --noprofile --norc -o pipefail; unset, it is `bash -e {0}`.
+  const args = shell === 'bash' ? ['--noprofile', '--norc', '-eo', 'pipefail', file] : ['-e', file];
+  const result = await runProcess(
+    {
+      command: 'bash',
+      args,
+      cwd: rt.workspace,
+      env: {
+        ...rt.env,
+        ...stepEnv,
+        PATH: [...rt.path, rt.env.PATH ?? ''].join(path.delimiter),
+      },
+      runnerTemp: rt.runnerTemp,
+      timeoutMs: rt.timeoutMs,
+      onLine: rt.onLine,
+    },
+    rt.masks,
+  );
+  absorb(rt, result);
+  return { ...outcomeOf(result), given: stepEnv };
+}
+
+/** Steps of other people's actions: emulated where the data flow needs them, else skipped. */
+export function runThirdParty(
+  target: Extract<UsesTarget, { kind: 'third-party' }>,
+  given: Record<string, string>,
+  rt: JobRuntime,
+): StepResult {
+  const done = (outputs: Record<string, string>, note: string): StepResult => ({
+    outcome: 'success',
+    outputs,
+    summary: '',
+    note,
+    given,
+    durationMs: 0,
+  });
+  const fail = (note: string): StepResult => ({ ...done({}, note), outcome: 'failure' });
+  try {
+    switch (target.repository.toLowerCase()) {
+      case 'actions/upload-artifact': {
+        const name = given.name || 'artifact';
+        const files = rt.artifacts.upload(name, resolvePaths(rt.workspace, given.path ?? ''), {
+          ifNoFilesFound: given['if-no-files-found'] || 'warn',
+          overwrite: given.overwrite === 'true',
+        });
+        return done(
+          { 'artifact-id': String(rt.artifacts.idOf(name)), 'artifact-url': `artifact://${name}` },
+          `emulated: artifact '${name}' ← ${files.join(', ') || 'no files'}`,
+        );
+      }
+      case 'actions/download-artifact': {
+        const dest = path.resolve(rt.workspace, given.path || '.');
+        const names = rt.artifacts.download(dest, {
+          ...(given.name ? { name: given.name } : {}),
+          ...(given.pattern ? { pattern: given.pattern } : {}),
+          mergeMultiple: given['merge-multiple'] === 'true',
+        });
+        return done(
+          { 'download-path': dest },
+          `emulated: ${names.join(', ') || 'no artifacts'} → ${dest}`,
+        );
+      }
+      case 'actions/checkout': {
+        if (given.repository) {
+          return done({}, `skipped: ${given.repository} is not needed for this run`);
+        }
+        if (rt.callerFiles) {
+          cpSync(rt.callerFiles, path.resolve(rt.workspace, given.path || '.'), {
+            recursive: true,
+          });
+        }
+        return done({}, "emulated: the calling repository's files are put in the workspace");
+      }
+      default:
+        return done({}, `skipped: ${target.repository} is not emulated by the demo`);
+    }
+  } catch (err) {
+    return fail((err as Error).message);
+  }
+}
+
+/** Whether an action's post step runs, given how the job went. */
+export function postShouldRun(condition: string, contexts: Contexts, jobFailed: boolean): boolean {
+  return evaluateCondition(condition, contexts, { failed: jobFailed, cancelled: false });
+}
+
+/** The run's artifacts, one folder each; names are unique within a run, as on GitHub. */
+export class ArtifactStore {
+  private readonly ids = new Map<string, number>();
+
+  constructor(private readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+  }
+
+  idOf(name: string): number | undefined {
+    return this.ids.get(name);
+  }
+
+  /** Uploads files or folders; returns the uploaded paths relative to the artifact root. */
+  upload(
+    name: string,
+    paths: string[],
+    options: { ifNoFilesFound: string; overwrite: boolean },
+  ): string[] {
+    const target = path.join(this.dir, name);
+    if (existsSync(target) && !options.overwrite) {
+      throw new Error(
+        `Failed to CreateArtifact: an artifact with the name '${name}' already exists in this run (upload-artifact names must be unique; matrix legs must not share one).`,
+      );
+    }
+    const existing = paths.filter((p) => existsSync(p));
+    if (existing.length === 0) {
+      if (options.ifNoFilesFound === 'error') {
+        throw new Error(
+          `No files were found with the provided path: ${paths.join(', ')}. No artifacts will be uploaded.`,
+        );
+      }
+      return [];
+    }
+    // Paths are stored relative to their least common ancestor; one file keeps its name.
+    const base =
+      existing.length === 1 && statSync(existing[0]!).isFile()
+        ? path.dirname(existing[0]!)
+        : existing.length === 1
+          ? existing[0]!
+          : commonAncestor(existing);
+    mkdirSync(target, { recursive: true });
+    for (const p of existing)
+      cpSync(p, path.join(target, path.relative(base, p)), { recursive: true });
+    this.ids.set(name, this.ids.size + 1);
+    return listFiles(target).map((f) => path.relative(target, f));
+  }
+
+  /** Downloads one artifact by name, or every artifact matching a glob; returns their names. */
+  download(
+    dest: string,
+    options: { name?: string; pattern?: string; mergeMultiple: boolean },
+  ): string[] {
+    const all = existsSync(this.dir) ? readdirSync(this.dir) : [];
+    if (options.name) {
+      if (!all.includes(options.name))
+        throw new Error(`Artifact not found for name: ${options.name}`);
+      cpSync(path.join(this.dir, options.name), dest, { recursive: true });
+      return [options.name];
+    }
+    const glob = new RegExp(
+      `^${(options.pattern ?? '*')
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.')}$`,
+    );
+    const names = all.filter((n) => glob.test(n)).sort();
+    for (const name of names) {
+      cpSync(path.join(this.dir, name), options.mergeMultiple ? dest : path.join(dest, name), {
+        recursive: true,
+      });
+    }
+    return names;
+  }
+}
+
+function absorb(rt: JobRuntime, result: ProcessResult): void {
+  Object.assign(rt.env, result.env);
+  rt.path.unshift(...[...result.path].reverse());
+}
+
+function outcomeOf(result: ProcessResult): Omit<StepResult, 'given'> {
+  const failed = result.code !== 0;
+  return {
+    outcome: failed ? 'failure' : 'success',
+    outputs: result.outputs,
+    summary: result.summary,
+    durationMs: result.durationMs,
+    ...(result.timedOut
+      ? { note: 'timed out' }
+      : failed
+        ? { note: `exit code ${result.code}` }
+        : {}),
+  };
+}
+
+/** upload-artifact's `path`: one path a line, relative to the workspace. */
+function resolvePaths(workspace: string, value: string): string[] {
+  return value
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .map((l) => path.resolve(workspace, l));
+}
+
+function commonAncestor(paths: string[]): string {
+  const split = paths.map((p) => path.dirname(p).split(path.sep));
+  const first = split[0]!;
+  let n = 0;
+  while (n < first.length && split.every((parts) => parts[n] === first[n])) n++;
+  return first.slice(0, n).join(path.sep) || path.sep;
+}
+
+function listFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    return entry.isDirectory() ? listFiles(full) : [full];
+  });
+}
