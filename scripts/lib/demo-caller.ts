@@ -6,7 +6,7 @@
  */
 import { parseWorkflowText, type Workflow } from './demo-workflow.js';
 
-export const DEMO_CALLER_FILE = '.github/workflows/node-images.yml';
+export const DEMO_CALLER_FILE = 'example/capz-images:.github/workflows/node-images.yml';
 
 export const DEMO_CALLER_YAML = `name: Node images
 on:
