@@ -1,0 +1,200 @@
+/**
+ * `npm run demo` run as a user runs it (scripts/demo.ts in its own process), then checked from
+ * what it leaves: its trace of every step's inputs and outputs, its printout, and the stand-in's
+ * data dir, reopened to find the community image the pipeline promoted.
+ */
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { repositoryRoot } from '../../scripts/lib/actions.js';
+import type { RunTrace, StepTrace } from '../../scripts/lib/demo-runner.js';
+import { startTestEmulator } from '../helpers/emulator.js';
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+interface DemoRun {
+  code: number | null;
+  stdout: string;
+  seconds: number;
+  trace: RunTrace;
+  dir: string;
+}
+
+function runDemo(...args: string[]): DemoRun {
+  const dir = mkdtempSync(path.join(tmpdir(), 'cga-demo-test-'));
+  dirs.push(dir);
+  const started = performance.now();
+  const run = spawnSync(
+    process.execPath,
+    [
+      path.join(repositoryRoot, 'node_modules/tsx/dist/cli.mjs'),
+      'scripts/demo.ts',
+      '--dir',
+      dir,
+      ...args,
+    ],
+    { cwd: repositoryRoot, encoding: 'utf8', timeout: 120_000 },
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const tracePath = path.join(dir, 'trace.json');
+  if (!existsSync(tracePath))
+    throw new Error(`the demo left no trace:\n${run.stdout}\n${run.stderr}`);
+  const trace = JSON.parse(readFileSync(tracePath, 'utf8')) as RunTrace;
+  return { code: run.status, stdout: run.stdout, seconds, trace, dir };
+}
+
+function step(trace: RunTrace, id: string): StepTrace {
+  const found = trace.steps.find((s) => s.id === id);
+  if (!found) throw new Error(`no step '${id}' ran`);
+  return found;
+}
+
+/** Each step got what the one before it produced, through the workflows' own wiring. */
+function expectWiring(trace: RunTrace, validated: boolean): void {
+  const plan = step(trace, 'plan');
+  const build = step(trace, 'build');
+  const publish = step(trace, 'publish');
+  const promote = step(trace, 'promote');
+  const [leg] = (JSON.parse(plan.outputs.matrix!) as { include: Record<string, unknown>[] })
+    .include;
+
+  // plan → the matrix leg of images.yml → image.yml's inputs → build-image
+  expect(JSON.parse(plan.outputs['kubernetes-versions']!)).toEqual(['v1.37.2']);
+  const call = trace.jobs.find((j) => j.calledWith?.['kubernetes-version'] !== undefined)!;
+  expect(call.calledWith).toMatchObject({
+    'kubernetes-version': leg!['kubernetes-version'],
+    'image-version': leg!['image-version'],
+    os: leg!.os,
+    'staging-definition': leg!['staging-definition'],
+    'production-definition': leg!['production-definition'],
+    'security-type': leg!['security-type'],
+    promote: true,
+  });
+  expect(build.given).toMatchObject({
+    'kubernetes-version': 'v1.37.2',
+    os: 'ubuntu-2404',
+    'image-definition': 'capi-ubuntu-2404',
+    'image-version': '1.37.2',
+    builder: 'disk',
+    'source-disk': 'images/node.qcow2',
+  });
+
+  // build-image → publish-to-gallery, through the build job's outputs
+  expect(publish.given).toMatchObject({
+    source: build.outputs['vhd-uri'],
+    'source-storage-account-id': build.outputs['storage-account-id'],
+    'source-sha256': build.outputs['vhd-sha256'],
+    'image-definition': build.outputs['image-definition'],
+    'image-version': build.outputs['image-version'],
+    'os-type': build.outputs['os-type'],
+    'hyper-v-generation': build.outputs['hyper-v-generation'],
+  });
+
+  // publish-to-gallery → validate-cluster → promote
+  const staged = publish.outputs['image-version-id']!;
+  expect(staged).toMatch(
+    /\/galleries\/capi_staging\/images\/capi-ubuntu-2404\/versions\/1\.37\.2$/,
+  );
+  if (validated) {
+    const validate = step(trace, 'validate');
+    expect(validate.given['image-version-id']).toBe(staged);
+    expect(validate.outputs.result).toBe('passed');
+    expect(promote.given['validation-report']).toBe(step(trace, 'report').outputs.path);
+  }
+  expect(promote.given).toMatchObject({
+    'source-image-version-id': staged,
+    gallery: 'ClusterAPI',
+    'image-definition': 'capi-ubun2-2404',
+    sharing: 'community',
+  });
+  expect(promote.outputs['community-image-id']).toMatch(
+    /^\/CommunityGalleries\/ClusterAPI-[0-9a-f-]{36}\/Images\/capi-ubun2-2404\/Versions\/1\.37\.2$/,
+  );
+
+  // promote → image.yml's outputs → the leg's record → images.yml's summary
+  expect(call.outputs).toMatchObject({
+    'staging-image-version-id': staged,
+    'image-version-id': promote.outputs['image-version-id'],
+    'community-image-id': promote.outputs['community-image-id'],
+    'image-reference': promote.outputs['image-reference'],
+  });
+  const summary = trace.jobs.find((j) => j.job.endsWith('/summary'))!;
+  expect(summary.summary).toContain(`| ${promote.outputs['community-image-id']} |`);
+
+  // plan's settings → cleanup, a dry run of both galleries
+  const cleanups = trace.steps.filter((s) => s.uses?.includes('/actions/cleanup@'));
+  expect(cleanups.map((s) => [s.outcome, s.given.gallery, s.given['dry-run']])).toEqual([
+    ['success', 'ClusterAPI', 'true'],
+    ['success', 'capi_staging', 'true'],
+  ]);
+  expect(JSON.parse(cleanups[0]!.outputs.deleted!)).toEqual([]);
+}
+
+async function expectCommunityImage(run: DemoRun): Promise<void> {
+  const promote = step(run.trace, 'promote');
+  const [, publicName] = /^\/CommunityGalleries\/([^/]+)\//.exec(
+    promote.outputs['community-image-id']!,
+  )!;
+  const emu = await startTestEmulator({ dataDir: path.join(run.dir, 'emulator') });
+  try {
+    const version = await emu
+      .compute()
+      .communityGalleryImageVersions.get('westus2', publicName!, 'capi-ubun2-2404', '1.37.2');
+    expect(version.uniqueId).toBe(promote.outputs['community-image-id']);
+    const copy = await emu
+      .compute()
+      .galleryImageVersions.get('rg-capi-community', 'ClusterAPI', 'capi-ubun2-2404', '1.37.2');
+    expect(copy.storageProfile?.source?.id).toBe(
+      step(run.trace, 'publish').outputs['image-version-id'],
+    );
+  } finally {
+    await emu.close();
+  }
+}
+
+function expectPrintout(run: DemoRun): void {
+  expect(run.stdout).toContain('═══ CAPZ AzureMachineTemplate image: ═══');
+  expect(run.stdout).toMatch(
+    /computeGallery:\n {2}gallery: ClusterAPI-[0-9a-f-]{36}\n {2}name: capi-ubun2-2404\n {2}version: "1\.37\.2"\n/,
+  );
+  expect(run.stdout).toContain('### promote: ClusterAPI/capi-ubun2-2404/1.37.2');
+  // Only the release calendar host was asked for, and refused.
+  expect(run.stdout).toContain(
+    'Outbound requests refused by the demo: raw.githubusercontent.com:443 (',
+  );
+  expect(run.seconds).toBeLessThan(60);
+  console.log(`demo ${run.code === 0 ? 'passed' : 'failed'} in ${run.seconds.toFixed(1)} s`);
+}
+
+describe('npm run demo', () => {
+  it('runs the pipeline through validation to a community image, each step fed by the one before', async () => {
+    const run = runDemo();
+    if (!existsSync(path.join(repositoryRoot, 'dist/validate-cluster/index.js'))) {
+      // Until validate-cluster is bundled, the demo must say it could not run it, and fail.
+      expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(/validate-cluster.*(does not exist|not bundled)/);
+      expect(run.trace.steps.find((s) => s.id === 'promote')?.outcome ?? 'skipped').toBe('skipped');
+      throw new Error(
+        'dist/validate-cluster/index.js does not exist yet: the demo cannot validate',
+      );
+    }
+    expect(run.code).toBe(0);
+    expectWiring(run.trace, true);
+    expectPrintout(run);
+    await expectCommunityImage(run);
+  }, 150_000);
+
+  it('with --skip-validation, as a workflow_dispatch with skip-validation, promotes untested bits', async () => {
+    const run = runDemo('--skip-validation');
+    expect(run.code).toBe(0);
+    expect(run.trace.jobs.find((j) => j.job.endsWith('/validate'))?.result).toBe('skipped');
+    expectWiring(run.trace, false);
+    expectPrintout(run);
+    await expectCommunityImage(run);
+  }, 150_000);
+});
