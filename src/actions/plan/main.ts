@@ -1,6 +1,7 @@
 import * as github from '@actions/github';
 import { isNotFound } from '../../gallery/azure-errors.js';
 import { azureError } from '../../gallery/azure-errors.js';
+import { InputError } from '../../common/errors.js';
 import { environmentInputReader } from '../../github/inputs.js';
 import {
   actionsLogger,
@@ -27,6 +28,13 @@ export async function run(): Promise<void> {
       logger: actionsLogger,
     };
     if (source.kind === 'releases') {
+      if (!settings.githubToken) {
+        throw new InputError(
+          'github-token',
+          '',
+          'Required to read the releases of kubernetes/kubernetes when no versions are given (the default is the job token).',
+        );
+      }
       const octokit = github.getOctokit(settings.githubToken ?? '', {
         baseUrl: github.context.apiUrl,
       });
