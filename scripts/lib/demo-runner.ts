@@ -117,6 +117,8 @@ export class DemoRunner {
     mkdirSync(path.join(o.runDir, 'logs'), { recursive: true });
     this.artifacts = new ArtifactStore(path.join(o.runDir, 'artifacts'));
     writeFileSync(path.join(o.runDir, 'event.json'), JSON.stringify(o.github.event ?? {}));
+    // The runner masks the job's token in every log.
+    if (typeof o.github.token === 'string') this.masks.add(o.github.token);
   }
 
   /**
@@ -360,7 +362,17 @@ export class DemoRunner {
       const postContexts = { ...contexts, steps, job: { status: failed ? 'failure' : 'success' } };
       if (!postShouldRun(post.condition, postContexts, failed)) continue;
       const result = await post.run();
+      this.trace.steps.push({
+        job: label,
+        step: `Post ${post.label}`,
+        outcome: result.outcome,
+        given: result.given,
+        outputs: result.outputs,
+        ...(result.note ? { note: result.note } : {}),
+        durationMs: result.durationMs,
+      });
       this.report(label, `Post ${post.label}`, undefined, undefined, result);
+      failed ||= result.outcome === 'failure';
       summary += result.summary;
     }
     const outputs: Record<string, string> = {};
