@@ -1,5 +1,6 @@
 /**
  * npm run demo [-- --skip-validation] [--dir DIR] [--keep]
+ * npm run demo -- --dir DIR --yank <versions> [--yank-reason TEXT]   (after a run on DIR)
  *
  * The whole pipeline on this machine: starts the local Azure stand-in, seeds GitHub releases of
  * kubernetes/kubernetes, and runs a calling repository's scheduled workflow, which calls
@@ -9,6 +10,10 @@
  * is the workflow files' own: inputs come from their `with:` blocks through GitHub's expression
  * evaluator, and our actions run from their dist/ bundles under the runner's contract
  * (scripts/lib/demo-runner.ts says how far that goes). Nothing leaves the machine.
+ *
+ * With --yank, the calling repository's workflow is dispatched by hand to yank versions from the
+ * community gallery instead (docs/examples/retire-an-image.md): run it on the --dir of an
+ * earlier run, whose stand-in data it reuses.
  *
  * Prints each step as it runs, then the combined job summary and the CAPZ `image:` stanza.
  * Writes DIR/trace.json (every step's inputs and outputs) and DIR/summary.md; DIR is removed at
@@ -35,6 +40,8 @@ import {
 const { values } = parseArgs({
   options: {
     'skip-validation': { type: 'boolean', default: false },
+    yank: { type: 'string' },
+    'yank-reason': { type: 'string', default: 'found broken by the demo' },
     dir: { type: 'string' },
     keep: { type: 'boolean', default: false },
   },
@@ -66,9 +73,20 @@ try {
   say(`Calling repository: images/node.qcow2 (sha256 ${diskSha256.slice(0, 12)}…)`);
   say();
 
-  const event = values['skip-validation']
-    ? { name: 'workflow_dispatch', payload: { inputs: { 'skip-validation': true } } }
-    : { name: 'schedule', payload: { schedule: '0 6 * * *' } };
+  const event: { name: string; payload: { inputs?: Record<string, unknown> } } = values.yank
+    ? {
+        name: 'workflow_dispatch',
+        payload: {
+          inputs: {
+            yank: values.yank,
+            'yank-reason': values['yank-reason'],
+            'cleanup-dry-run': false,
+          },
+        },
+      }
+    : values['skip-validation']
+      ? { name: 'workflow_dispatch', payload: { inputs: { 'skip-validation': true } } }
+      : { name: 'schedule', payload: {} };
   const runner = new DemoRunner({
     runDir,
     github: {
@@ -126,9 +144,15 @@ try {
       ? `Outbound requests refused by the demo: ${[...new Set(guard.refused)].join(', ')} (the Kubernetes release calendar; the actions fell back to release date + 14 months).`
       : 'No request tried to leave the machine.',
   );
-  const promoted = trace.steps.some((s) => s.id === 'promote' && s.outcome === 'success');
-  if (!promoted) say('✗ No image reached the production gallery.');
-  exitCode = result.result === 'success' && promoted ? 0 : 1;
+  // A build run must end with an image in production; a yank run with a version yanked.
+  const done = values.yank
+    ? trace.steps.some(
+        (s) => s.id === 'production' && JSON.parse(s.outputs.yanked ?? '[]').length > 0,
+      )
+    : trace.steps.some((s) => s.id === 'promote' && s.outcome === 'success');
+  if (!done)
+    say(values.yank ? '✗ Nothing was yanked.' : '✗ No image reached the production gallery.');
+  exitCode = result.result === 'success' && done ? 0 : 1;
 } catch (err) {
   console.error(`demo: ${(err as Error).stack ?? String(err)}`);
 } finally {

@@ -26,7 +26,10 @@ interface DemoRun {
 }
 
 function runDemo(...args: string[]): DemoRun {
-  const dir = mkdtempSync(path.join(tmpdir(), 'cga-demo-test-'));
+  return runDemoIn(mkdtempSync(path.join(tmpdir(), 'cga-demo-test-')), ...args);
+}
+
+function runDemoIn(dir: string, ...args: string[]): DemoRun {
   dirs.push(dir);
   const started = performance.now();
   const run = spawnSync(
@@ -196,5 +199,37 @@ describe('npm run demo', () => {
     expectWiring(run.trace, false);
     expectPrintout(run);
     await expectCommunityImage(run);
+  }, 150_000);
+
+  it('with --yank, as a workflow_dispatch with yank, yanks the promoted version and builds nothing', async () => {
+    const first = runDemo('--skip-validation');
+    expect(first.code).toBe(0);
+    const run = runDemoIn(
+      first.dir,
+      '--yank',
+      'capi-ubun2-2404/1.37.2',
+      '--yank-reason',
+      'bad kubelet',
+    );
+    expect(run.code).toBe(0);
+    expect(run.trace.steps.find((s) => s.id === 'plan')?.outcome).toBe('skipped');
+    expect(run.trace.jobs.find((j) => j.job.endsWith('/images'))?.result).toBe('skipped');
+    const cleanup = step(run.trace, 'production');
+    expect(cleanup.given).toMatchObject({
+      yank: 'capi-ubun2-2404/1.37.2',
+      'yank-reason': 'bad kubelet',
+      'dry-run': 'false',
+    });
+    const emu = await startTestEmulator({ dataDir: path.join(run.dir, 'emulator') });
+    try {
+      const version = await emu
+        .compute()
+        .galleryImageVersions.get('rg-capi-community', 'ClusterAPI', 'capi-ubun2-2404', '1.37.2');
+      expect(JSON.parse(cleanup.outputs.yanked!)).toEqual([version.id]);
+      expect(version.tags?.yanked).toBe('bad kubelet');
+      expect(version.publishingProfile?.excludeFromLatest).toBe(true);
+    } finally {
+      await emu.close();
+    }
   }, 150_000);
 });

@@ -1,6 +1,7 @@
 /**
  * The demo plays a repository that publishes CAPZ-style images and calls images.yml on a
- * schedule, like docs/examples/capz.md, with two differences: it builds from a disk image kept
+ * schedule, or by hand to skip validation or yank a version (docs/examples/retire-an-image.md),
+ * like docs/examples/capz.md, with two differences: it builds from a disk image kept
  * in the repository (builder: disk) instead of running image-builder, and its Azure endpoints
  * are the stand-in's, taken from repository variables as any other setting would be.
  */
@@ -17,6 +18,15 @@ on:
       skip-validation:
         type: boolean
         default: false
+      yank:
+        type: string
+        default: ''
+      yank-reason:
+        type: string
+        default: ''
+      cleanup-dry-run:
+        type: boolean
+        default: true
 
 permissions: {}
 
@@ -30,7 +40,10 @@ jobs:
       minor-versions: '1'
       operating-systems: ubuntu-2404
       skip-validation: \${{ inputs.skip-validation || false }}
-      cleanup-dry-run: true
+      yank: \${{ inputs.yank }}
+      yank-reason: \${{ inputs.yank-reason }}
+      # A schedule has no inputs: its cleanup is always a dry run.
+      cleanup-dry-run: \${{ github.event_name != 'workflow_dispatch' || inputs.cleanup-dry-run }}
       subscription-id: \${{ vars.AZURE_SUBSCRIPTION_ID }}
       tenant-id: \${{ vars.AZURE_TENANT_ID }}
       client-id: \${{ vars.AZURE_CLIENT_ID }}
