@@ -57,7 +57,7 @@ for (const modulePath of scenarioModules) {
 for (const bundle of bundles) {
   if (!exercised.has(bundle.name)) {
     failures++;
-    console.log(`  FAIL  ${bundle.name}: no scenario ran dist/${bundle.name}/index.js`);
+    console.log(`  FAIL  ${bundle.name}: no scenario ran ${path.relative(root, bundle.entry)}`);
   }
 }
 console.log(

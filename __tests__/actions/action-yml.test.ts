@@ -11,6 +11,10 @@ import { CLEANUP_DEFAULTS, CLEANUP_INPUTS } from '../../src/actions/cleanup/inpu
 import { PLAN_DEFAULTS, PLAN_INPUTS } from '../../src/actions/plan/inputs.js';
 import { PROMOTE_DEFAULTS, PROMOTE_INPUTS } from '../../src/actions/promote/inputs.js';
 import { AZURE_INPUT_DEFAULTS } from '../../src/github/inputs.js';
+import {
+  VALIDATE_CLUSTER_DEFAULTS,
+  VALIDATE_CLUSTER_INPUTS,
+} from '../../src/actions/validate-cluster/inputs.js';
 
 interface ActionYml {
   inputs: Record<string, { required?: boolean; default?: string; description: string }>;
@@ -61,6 +65,12 @@ const ACTIONS = [
       'image-version',
       'manifest',
     ],
+  },
+  {
+    file: 'actions/validate-cluster/action.yml',
+    inputs: VALIDATE_CLUSTER_INPUTS,
+    defaults: { ...AZURE_INPUT_DEFAULTS, ...VALIDATE_CLUSTER_DEFAULTS },
+    outputs: ['result', 'report', 'kubelet-version', 'checks'],
   },
   {
     file: 'action.yml',

@@ -26,6 +26,12 @@ export interface ActionSource {
   name: string;
   /** Absolute path of `src/actions/<name>/main.ts`. */
   entry: string;
+  /**
+   * Absolute path of `src/actions/<name>/post.ts`, when the action has one: its `run()` becomes
+   * the action's `post:` step (`dist/<name>/post.js`), which the runner runs after the job even
+   * when the main step failed or was cancelled.
+   */
+  post?: string;
 }
 
 /** Repository-relative path of an action's metadata file. */
@@ -36,6 +42,11 @@ export function metadataPathOf(name: string): string {
 /** Repository-relative path of an action's entry stub in `dist/`. */
 export function distEntryOf(name: string): string {
   return `dist/${name}/index.js`;
+}
+
+/** Repository-relative path of an action's `post:` entry stub in `dist/`. */
+export function distPostEntryOf(name: string): string {
+  return `dist/${name}/post.js`;
 }
 
 /**
@@ -62,7 +73,8 @@ export async function discoverActions(root: string): Promise<ActionSource[]> {
     if (name === COMMON_DIR) {
       throw new Error(`src/actions/${COMMON_DIR}/main.ts: '${COMMON_DIR}' is reserved for dist/.`);
     }
-    found.push({ name, entry });
+    const post = path.join(actionsDir, name, 'post.ts');
+    found.push({ name, entry, ...((await isFile(post)) ? { post } : {}) });
   }
   return found;
 }

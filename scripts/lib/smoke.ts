@@ -14,9 +14,12 @@ import { COMMON_DIR, isFile, listDirectories, metadataPathOf } from './actions.j
 
 /** A bundled action found in `dist/`. */
 export interface Bundle {
+  /** The action's name; `<action>/post` for its `post:` step. */
   name: string;
-  /** Absolute path of `dist/<name>/index.js`. */
+  /** Absolute path of `dist/<name>/index.js` (or `dist/<action>/post.js`). */
   entry: string;
+  /** A `post:` step: run after the job's steps, with the main step's saved state. */
+  post?: boolean;
   /** The inputs its action.yml declares (empty when it has none or no action.yml). */
   inputs: ActionInput[];
 }
@@ -64,8 +67,8 @@ export interface BundleRun {
 }
 
 /**
- * Every `<distDir>/<name>/index.js` stub (not the shared bundle), with the inputs its action.yml
- * in `root` declares.
+ * Every `<distDir>/<name>/index.js` stub (not the shared bundle) and `post.js` stub, with the
+ * inputs its action.yml in `root` declares.
  */
 export async function findBundles(
   root: string,
@@ -75,7 +78,10 @@ export async function findBundles(
   for (const name of await listDirectories(distDir)) {
     const entry = path.join(distDir, name, 'index.js');
     if (name === COMMON_DIR || !(await isFile(entry))) continue;
-    bundles.push({ name, entry, inputs: await readInputs(path.join(root, metadataPathOf(name))) });
+    const inputs = await readInputs(path.join(root, metadataPathOf(name)));
+    bundles.push({ name, entry, inputs });
+    const post = path.join(distDir, name, 'post.js');
+    if (await isFile(post)) bundles.push({ name: `${name}/post`, entry: post, inputs, post: true });
   }
   return bundles;
 }
@@ -119,7 +125,7 @@ export async function runBundle(
     timeoutMs?: number;
   } = {},
 ): Promise<BundleRun> {
-  const work = await mkdtemp(path.join(tmpdir(), `smoke-${bundle.name}-`));
+  const work = await mkdtemp(path.join(tmpdir(), `smoke-${bundle.name.replace(/\//g, '-')}-`));
   try {
     const files = {
       GITHUB_OUTPUT: path.join(work, 'output'),

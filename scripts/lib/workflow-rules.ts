@@ -13,7 +13,7 @@
  */
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLMap } from 'yaml';
-import { actionNameOfMetadata, distEntryOf } from './actions.js';
+import { actionNameOfMetadata, distEntryOf, distPostEntryOf } from './actions.js';
 
 export interface Finding {
   /** Repository-relative path of the file. */
@@ -185,6 +185,16 @@ export function checkActionMetadata(
           line: lineOf(lines, main ?? using),
           where: 'runs.main',
           message: `must be '${expected}', the stub scripts/bundle.ts writes for '${name}'.`,
+        });
+      }
+      const post = runs.get('post', true);
+      const expectedPost = path.posix.relative(path.posix.dirname(file), distPostEntryOf(name));
+      if (post !== undefined && (!isScalar(post) || post.value !== expectedPost)) {
+        findings.push({
+          file,
+          line: lineOf(lines, post as Node),
+          where: 'runs.post',
+          message: `must be '${expectedPost}', the post: stub scripts/bundle.ts writes for '${name}'.`,
         });
       }
     }

@@ -30,13 +30,26 @@ function firstLine(text: string): string {
   return text.split('\n')[0] ?? '';
 }
 
+/**
+ * A `post:` step run without the main step's state (main stopped before creating anything) must
+ * do nothing and succeed: a failing post step would fail every job whose main step failed early.
+ */
+export function expectQuietPost(run: BundleRun): string[] {
+  const problems: string[] = [];
+  if (run.code !== 0) problems.push(`exit code ${String(run.code)}, expected 0`);
+  const errors = errorAnnotations(run);
+  if (errors.length > 0)
+    problems.push(`a post step with nothing to do failed: ${firstLine(errors[0]!)}`);
+  return problems;
+}
+
 const scenario: SmokeScenario = {
   name: 'missing-inputs',
   async prepare({ bundles }) {
     return bundles.map((bundle) => ({
       bundle,
-      title: 'no inputs',
-      check: (run) => expectInputFailure(bundle, run),
+      title: bundle.post ? 'no inputs, no state' : 'no inputs',
+      check: (run) => (bundle.post ? expectQuietPost(run) : expectInputFailure(bundle, run)),
     }));
   },
 };

@@ -1,0 +1,108 @@
+import * as core from '@actions/core';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigurationError } from '../../common/errors.js';
+import { environmentInputReader } from '../../github/inputs.js';
+import {
+  actionsLogger,
+  azureForAction,
+  runAction,
+  setOutputs,
+  writeSummary,
+} from '../../github/runtime.js';
+import { DEFAULT_PROVENANCE_FILES } from '../../validate/checks.js';
+import { readImage } from '../../validate/image.js';
+import { checksOutput, failureMessage, writeReport } from '../../validate/report.js';
+import type { ValidationReport } from '../../validate/report.js';
+import { runIdentity } from '../../validate/vm-plan.js';
+import { validateVm } from '../../validate/vm.js';
+import { getInputs } from './inputs.js';
+import type { ValidateClusterSettings } from './inputs.js';
+import { validationSummary } from './summary.js';
+
+/** How long cleanup may wait for Azure to delete the resource group. */
+const CLEANUP_TIMEOUT_MS = 20 * 60_000;
+
+/**
+ * validate-cluster: boots the staging version (a VM, or a CAPZ workload cluster), checks it runs
+ * Kubernetes, reports, and deletes what it made; `post.ts` deletes it if this step cannot.
+ */
+export async function run(): Promise<void> {
+  await runAction(async () => {
+    // Every input is checked before anything talks to Azure.
+    const settings = getInputs(environmentInputReader());
+    if (settings.mode === 'cluster') {
+      throw new ConfigurationError("Input 'mode': cluster mode is not available yet; use vm.");
+    }
+    const clients = azureForAction(settings.azure, 'validate-cluster');
+    const image = await readImage(
+      clients.compute,
+      settings.imageVersionId,
+      settings.imageVersion,
+      settings.location,
+      actionsLogger,
+    );
+    const cancelled = cancelOnSignal();
+    const report = await validateVm(
+      {
+        subscriptionId: settings.azure.subscriptionId,
+        image,
+        kubernetesVersion: settings.kubernetesVersion,
+        provenanceFile: settings.provenanceFile ?? DEFAULT_PROVENANCE_FILES[image.osType],
+        ...(settings.vmSize ? { vmSize: settings.vmSize } : {}),
+        ...(settings.containerdVersion ? { containerdVersion: settings.containerdVersion } : {}),
+        timeoutMs: settings.timeoutMinutes * 60_000,
+        pollIntervalMs: settings.pollIntervalSeconds * 1000,
+        cleanupTimeoutMs: CLEANUP_TIMEOUT_MS,
+      },
+      {
+        compute: clients.compute,
+        resources: clients.resources,
+        logger: actionsLogger,
+        run: runIdentity(process.env, new Date()),
+        saveState: (name, value) => core.saveState(name, value),
+        maskSecret: (value) => core.setSecret(value),
+        fetchText,
+        signal: cancelled,
+      },
+    );
+    await finish(settings, report);
+  });
+}
+
+/** Report file, outputs, job summary, and the step's failure when the image failed. */
+async function finish(settings: ValidateClusterSettings, report: ValidationReport): Promise<void> {
+  const { gallery, imageDefinition, version } = settings.imageVersion;
+  const path = join(
+    process.env.RUNNER_TEMP ?? tmpdir(),
+    'validate-cluster',
+    `${gallery}-${imageDefinition}-${version}-${report.mode}.json`,
+  );
+  await writeReport(path, report);
+  setOutputs({
+    result: report.result,
+    report: path,
+    'kubelet-version': report.kubeletVersion,
+    checks: checksOutput(report.checks),
+  });
+  await writeSummary(validationSummary(report, path));
+  if (report.result === 'failed') core.setFailed(failureMessage(report));
+}
+
+/** The runner stops a cancelled step with SIGINT, then SIGTERM: stop waiting, clean up. */
+function cancelOnSignal(): AbortSignal {
+  const controller = new AbortController();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      core.warning(`Received ${signal}: stopping the validation and cleaning up.`);
+      controller.abort();
+    });
+  }
+  return controller.signal;
+}
+
+async function fetchText(url: string): Promise<string> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`GET ${url.split('?')[0]}: HTTP ${res.status}`);
+  return res.text();
+}
