@@ -13,7 +13,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { demoCaller } from '../../scripts/lib/demo-caller.js';
-import { permissionsOf } from '../../scripts/lib/demo-runner.js';
+import { permissionsOf } from '../../scripts/lib/demo-job.js';
 import {
   type Job,
   loadOwnAction,

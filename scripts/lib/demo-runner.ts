@@ -8,7 +8,6 @@
  * Everything a step was given and produced is kept in a trace for the demo's test.
  */
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import {
   evaluateCondition,
@@ -16,7 +15,9 @@ import {
   evaluateValue,
   type Contexts,
 } from './demo-expressions.js';
+import { checkNested, type Permissions, permissionsOf, runnerVariables } from './demo-job.js';
 import { Masks } from './demo-process.js';
+import { indent, reportStep } from './demo-report.js';
 import {
   ArtifactStore,
   type JobRuntime,
@@ -85,22 +86,6 @@ export interface RunnerOptions {
   stepTimeoutMs: number;
   print: (line: string) => void;
 }
-
-type Level = 'none' | 'read' | 'write';
-type Permissions = Record<string, Level>;
-const SCOPES = [
-  'actions',
-  'attestations',
-  'checks',
-  'contents',
-  'deployments',
-  'id-token',
-  'issues',
-  'packages',
-  'pages',
-  'pull-requests',
-  'statuses',
-];
 
 interface JobResult {
   result: Result;
@@ -371,7 +356,7 @@ export class DemoRunner {
         ...(result.note ? { note: result.note } : {}),
         durationMs: result.durationMs,
       });
-      this.report(label, `Post ${post.label}`, undefined, undefined, result);
+      reportStep(this.o.print, this.masks, { label, title: `Post ${post.label}`, result });
       failed ||= result.outcome === 'failure';
       summary += result.summary;
     }
@@ -471,33 +456,8 @@ export class DemoRunner {
       ...(result.note ? { note: result.note } : {}),
       durationMs: result.durationMs,
     });
-    this.report(label, title, target, lines, result, logFile);
+    reportStep(this.o.print, this.masks, { label, title, target, lines, result, logFile });
     return result;
-  }
-
-  private report(
-    label: string,
-    title: string,
-    target: string | undefined,
-    lines: string[] | undefined,
-    result: StepResult,
-    logFile?: string,
-  ): void {
-    const pad = `${indent(label)}    `;
-    const mark = result.outcome === 'success' ? '✓' : '✗';
-    const took = result.durationMs > 0 ? ` ${result.durationMs} ms` : '';
-    this.o.print(`${indent(label)}  ${mark} ${title}${target ? ` [${target}]` : ''}${took}`);
-    if (result.note) this.o.print(`${pad}${result.note}`);
-    for (const line of lines ?? []) {
-      if (/^(Warning|Error|Notice): /.test(line)) this.o.print(`${pad}${shorten(line, 160)}`);
-    }
-    for (const [key, value] of Object.entries(result.outputs)) {
-      this.o.print(`${pad}→ ${key} = ${shorten(this.masks.apply(value), 110)}`);
-    }
-    if (result.outcome === 'failure' && lines && lines.length > 0) {
-      this.o.print(`${pad}last lines of the log (${logFile}):`);
-      for (const line of lines.slice(-15)) this.o.print(`${pad}| ${line}`);
-    }
   }
 
   private jobRuntime(
@@ -512,44 +472,16 @@ export class DemoRunner {
     const runnerTemp = path.join(dir, 'temp');
     mkdirSync(workspace, { recursive: true });
     mkdirSync(runnerTemp, { recursive: true });
-    const g = this.o.github as Record<string, string>;
-    const runnerEnv: Record<string, string> = {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? os.homedir(),
-      LANG: process.env.LANG ?? 'C.UTF-8',
-      CI: 'true',
-      GITHUB_ACTIONS: 'true',
-      GITHUB_REPOSITORY: g.repository ?? '',
-      GITHUB_REPOSITORY_OWNER: g.repository_owner ?? '',
-      GITHUB_RUN_ID: g.run_id ?? '',
-      GITHUB_RUN_NUMBER: g.run_number ?? '',
-      GITHUB_RUN_ATTEMPT: g.run_attempt ?? '1',
-      GITHUB_SHA: g.sha ?? '',
-      GITHUB_REF: g.ref ?? '',
-      GITHUB_REF_NAME: (g.ref ?? '').replace(/^refs\/(heads|tags)\//, ''),
-      GITHUB_EVENT_NAME: g.event_name ?? '',
-      GITHUB_EVENT_PATH: path.join(this.o.runDir, 'event.json'),
-      GITHUB_SERVER_URL: g.server_url ?? 'https://github.com',
-      GITHUB_API_URL: g.api_url ?? '',
-      GITHUB_WORKFLOW: workflow.name ?? workflow.file,
-      GITHUB_WORKFLOW_REF: `${g.repository}/${workflow.file}@${g.ref}`,
-      GITHUB_JOB: id,
-      GITHUB_ACTOR: g.actor ?? '',
-      GITHUB_WORKSPACE: workspace,
-      RUNNER_OS: 'Linux',
-      RUNNER_ARCH: 'X64',
-      RUNNER_NAME: 'demo',
-      RUNNER_TEMP: runnerTemp,
-      RUNNER_TOOL_CACHE: path.join(this.o.runDir, 'tool-cache'),
-      ...this.o.env,
-      // GitHub hands a job the OIDC request variables only when it may ask for an ID token.
-      ...(permissions['id-token'] === 'write'
-        ? {
-            ACTIONS_ID_TOKEN_REQUEST_URL: this.o.oidc.requestUrl,
-            ACTIONS_ID_TOKEN_REQUEST_TOKEN: this.o.oidc.requestToken,
-          }
-        : {}),
-    };
+    const runnerEnv = runnerVariables({
+      github: this.o.github,
+      workflow,
+      job: id,
+      workspace,
+      runnerTemp,
+      runDir: this.o.runDir,
+      extra: this.o.env,
+      ...(permissions['id-token'] === 'write' ? { oidc: this.o.oidc } : {}),
+    });
     const jobEnv: Record<string, string> = {};
     for (const [k, v] of Object.entries({ ...workflow.env, ...workflow.jobs[id]!.env })) {
       jobEnv[k] = evaluateString(v, contexts);
@@ -571,42 +503,6 @@ export class DemoRunner {
   }
 }
 
-/** A job's `permissions:` as scope → level; unset means the repository default (contents: read). */
-export function permissionsOf(value: unknown): Permissions {
-  const all = (level: Level): Permissions =>
-    Object.fromEntries(
-      SCOPES.map((s) => [s, s === 'id-token' && level === 'read' ? 'none' : level]),
-    );
-  if (value === undefined || value === null)
-    return { ...all('none'), contents: 'read', packages: 'read' };
-  if (value === 'read-all') return all('read');
-  if (value === 'write-all') return all('write');
-  const given = value as Record<string, Level>;
-  return { ...all('none'), ...given };
-}
-
-/** GitHub refuses a run whose called workflow asks for more than the calling job grants. */
-function checkNested(nested: Permissions, allowed: Permissions, where: string): void {
-  const rank = { none: 0, read: 1, write: 2 } as const;
-  for (const [scope, level] of Object.entries(nested)) {
-    const max = allowed[scope] ?? 'none';
-    if (rank[level] > rank[max]) {
-      throw new Error(
-        `${where} is requesting '${scope}: ${level}', but is only allowed '${scope}: ${max}' by the calling job.`,
-      );
-    }
-  }
-}
-
 function stepTitle(step: Step, index: number): string {
   return step.name ?? step.id ?? step.uses ?? `Run step ${index + 1}`;
-}
-
-function indent(label: string): string {
-  return '  '.repeat(Math.max(0, label.split('/').length - 2));
-}
-
-function shorten(text: string, max: number): string {
-  const one = text.replace(/\s*\n\s*/g, ' ⏎ ');
-  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
 }
