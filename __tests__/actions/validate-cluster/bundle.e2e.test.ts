@@ -9,6 +9,8 @@ import { readFileSync } from 'node:fs';
 import { runActionSteps } from '../../helpers/action-steps.js';
 import { CLIENT, startTestEmulator, SUBSCRIPTION, TENANT } from '../../helpers/emulator.js';
 import type { TestEmulator } from '../../helpers/emulator.js';
+import { fakeKubectl } from '../../helpers/fake-kubectl.js';
+import type { FakeKubectl } from '../../helpers/fake-kubectl.js';
 import { seedImageVersion } from '../../helpers/gallery-seed.js';
 
 /** What seedImageVersion makes by default. */
@@ -91,7 +93,7 @@ describe('dist/validate-cluster (mode vm)', () => {
       expect(run.state['cleanup-done']).toBe('true');
       expect(run.post!.code).toBe(0);
       expect(run.post!.stdout).toContain(
-        'Nothing to clean up: the main step already deleted resource group cga-validate-',
+        'Nothing to clean up: the main step already took care of resource group cga-validate-',
       );
       expect(await validationGroups()).toEqual([]);
     } finally {
@@ -196,6 +198,110 @@ describe('dist/validate-cluster (mode vm)', () => {
       expect(run.post!.stdout).toContain('Nothing to clean up: the main step created nothing.');
     } finally {
       await run.dispose();
+    }
+  });
+});
+
+describe('dist/validate-cluster (mode cluster, stand-in kubectl on PATH)', () => {
+  const KUBECONFIG = [
+    'apiVersion: v1',
+    'kind: Config',
+    'clusters:',
+    '- name: management',
+    '  cluster: { server: "https://management.invalid" }',
+    'contexts:',
+    '- name: admin',
+    '  context: { cluster: management, user: admin }',
+    'current-context: admin',
+    'users:',
+    '- name: admin',
+    '  user: { token: not-a-real-token }',
+    '',
+  ].join('\n');
+  const clusterInputs = (more: Record<string, string> = {}) =>
+    inputs({ mode: 'cluster', kubeconfig: KUBECONFIG, 'worker-count': '2', ...more });
+  const clusterEnv = (kubectl: FakeKubectl) => ({
+    ...runnerEnv(),
+    ...kubectl.env,
+    CLUSTER_IDENTITY_NAME: 'cluster-identity',
+    AZURE_CLIENT_ID_USER_ASSIGNED_IDENTITY: '33333333-3333-3333-3333-333333333333',
+  });
+
+  it('passes a cluster that comes up on the version, and deletes it', async () => {
+    const kubectl = fakeKubectl('ready');
+    const run = await runActionSteps('validate-cluster', clusterInputs(), clusterEnv(kubectl));
+    try {
+      expect(run.main.stderr).toBe('');
+      expect(run.main.code).toBe(0);
+      console.log(
+        `cluster-mode validation, dist bundle with the stand-in kubectl: main ${run.main.durationMs} ms`,
+      );
+      expect(run.outputs).toMatchObject({ result: 'passed', 'kubelet-version': 'v1.31.2' });
+      expect(run.summary).toMatch(/\| ✅ \| `nodes-ready` \|/);
+      expect(run.summary).toMatch(
+        /\| Cluster \| `default\/cga-\d+-1-[0-9a-f]{6}`: 1 control plane, 2 worker\(s\) \|/,
+      );
+      expect(run.post!.stdout).toContain(
+        'Nothing to clean up: the main step already took care of cluster',
+      );
+      const deletes = kubectl.calls().filter((c) => c.args[0] === 'delete');
+      expect(deletes[0]!.args.slice(0, 2)).toEqual(['delete', 'cluster']);
+    } finally {
+      await run.dispose();
+      kubectl.dispose();
+    }
+  });
+
+  it('fails a kubelet at the wrong version, naming the check', async () => {
+    const kubectl = fakeKubectl('wrong-kubelet');
+    const run = await runActionSteps('validate-cluster', clusterInputs(), clusterEnv(kubectl));
+    try {
+      expect(run.main.code).toBe(1);
+      expect(run.main.stdout).toMatch(
+        /::error::Validation of .* failed 1 check\(s\): kubelet-version \(expected v1\.31\.2, got v1\.31\.1/,
+      );
+      expect(run.outputs).toMatchObject({ result: 'failed', 'kubelet-version': 'v1.31.1' });
+    } finally {
+      await run.dispose();
+      kubectl.dispose();
+    }
+  });
+
+  it('deletes the cluster from post: when the main step is killed after applying it', async () => {
+    const kubectl = fakeKubectl('node-not-ready');
+    const run = await runActionSteps('validate-cluster', clusterInputs(), clusterEnv(kubectl), {
+      killMainWhen: /cluster\.cluster\.x-k8s\.io\/cga-\S+ created/,
+    });
+    try {
+      expect(run.main.signal).toBe('SIGKILL');
+      const saved = JSON.parse(run.state.cluster!) as { name: string; namespace: string };
+      expect(run.post!.stderr).toBe('');
+      expect(run.post!.code).toBe(0);
+      expect(run.post!.stdout).toMatch(new RegExp(`Deleted cluster default/${saved.name} in`));
+      expect(Object.keys(kubectl.world().deletingAt)).toEqual([saved.name]);
+    } finally {
+      await run.dispose();
+      kubectl.dispose();
+    }
+  });
+
+  it('refuses a kubeconfig that is not one before anything else', async () => {
+    const kubectl = fakeKubectl('ready');
+    const run = await runActionSteps(
+      'validate-cluster',
+      clusterInputs({ kubeconfig: 'apiVersion: v1\nkind: Secret\n' }),
+      clusterEnv(kubectl),
+    );
+    try {
+      expect(run.main.code).toBe(1);
+      expect(run.main.stdout).toContain(
+        "::error::Invalid input 'kubeconfig': '<kubeconfig content>'. Not a kubeconfig",
+      );
+      expect(kubectl.calls()).toEqual([]);
+      expect(run.state).toEqual({});
+    } finally {
+      await run.dispose();
+      kubectl.dispose();
     }
   });
 });

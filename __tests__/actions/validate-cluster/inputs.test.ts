@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { getInputs } from '../../../src/actions/validate-cluster/inputs.js';
+import { getInputs, loadClusterInputs } from '../../../src/actions/validate-cluster/inputs.js';
 import { InputError } from '../../../src/common/errors.js';
 import { recordInputReader } from '../../../src/github/inputs.js';
 
@@ -86,5 +86,77 @@ describe('validate-cluster inputs', () => {
     expect(err.input).toBe(input);
     expect(err.message).toMatch(message);
     expect(err.message).toContain(`Invalid input '${input}'`);
+  });
+});
+
+describe('validate-cluster cluster-mode inputs', () => {
+  const KUBECONFIG =
+    'apiVersion: v1\nkind: Config\nclusters:\n- name: m\n  cluster: {server: "https://m.invalid"}\ncontexts:\n- name: c\n  context: {cluster: m, user: u}\nusers:\n- name: u\n  user: {}\n';
+  const cluster = (more: Record<string, string> = {}) => ({
+    mode: 'cluster',
+    kubeconfig: KUBECONFIG,
+    ...more,
+  });
+
+  it('reads them only in cluster mode, with their defaults', () => {
+    expect(read({ kubeconfig: KUBECONFIG })).not.toHaveProperty('cluster');
+    expect(read(cluster()).cluster).toEqual({
+      kubeconfig: { kind: 'content', value: KUBECONFIG.trim() },
+      namespace: 'default',
+      controlPlaneCount: 1,
+      workerCount: 1,
+      keepOnFailure: false,
+    });
+  });
+
+  it.each([
+    [{ mode: 'cluster' }, 'kubeconfig', /required/],
+    [cluster({ 'control-plane-count': '2' }), 'control-plane-count', /odd number/],
+    [cluster({ 'worker-count': '-1' }), 'worker-count', /0 to 20/],
+    [cluster({ 'cluster-namespace': 'Capz_Validate' }), 'cluster-namespace', /namespace name/],
+    [cluster({ 'keep-on-failure': 'yes' }), 'keep-on-failure', /true or false/],
+  ])('refuses %j naming %s', (inputs, input, message) => {
+    const err = failure(inputs);
+    expect(err.input).toBe(input);
+    expect(err.message).toMatch(message);
+  });
+
+  it('reads the files before any Azure call, naming the input at fault', async () => {
+    const files: Record<string, string> = {
+      '/t/ok.yaml':
+        'apiVersion: infrastructure.cluster.x-k8s.io/v1beta1\nkind: AzureMachineTemplate\nmetadata: {name: x}\n',
+      '/t/none.yaml': 'apiVersion: cluster.x-k8s.io/v1beta1\nkind: Cluster\nmetadata: {name: x}\n',
+      '/t/cni.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata: {name: calico-system}\n',
+      '/t/kubeconfig': KUBECONFIG,
+    };
+    const readText = async (path: string) => {
+      if (files[path] === undefined) throw new Error(`ENOENT: no such file, open '${path}'`);
+      return files[path]!;
+    };
+    const load = (more: Record<string, string>) =>
+      loadClusterInputs(read(cluster(more)).cluster!, readText);
+    await expect(
+      load({
+        'cluster-template': '/t/ok.yaml',
+        'cni-manifest': '/t/cni.yaml',
+        kubeconfig: '/t/kubeconfig',
+      }),
+    ).resolves.toEqual({
+      kubeconfig: KUBECONFIG,
+      template: { text: files['/t/ok.yaml'], shown: '/t/ok.yaml' },
+      cniManifest: files['/t/cni.yaml'],
+    });
+    await expect(load({ 'cluster-template': '/t/none.yaml' })).rejects.toThrow(
+      "Invalid input 'cluster-template': '/t/none.yaml'. It has no AzureMachineTemplate",
+    );
+    await expect(load({ 'cluster-template': '/t/missing.yaml' })).rejects.toThrow(
+      "Invalid input 'cluster-template': '/t/missing.yaml'. Cannot read it",
+    );
+    await expect(load({ 'cni-manifest': '/t/missing.yaml' })).rejects.toThrow(
+      "Invalid input 'cni-manifest'",
+    );
+    await expect(load({ kubeconfig: '/t/ok.yaml' })).rejects.toThrow(
+      "Invalid input 'kubeconfig': '/t/ok.yaml'. Not a kubeconfig (its kind is 'AzureMachineTemplate', not Config)",
+    );
   });
 });

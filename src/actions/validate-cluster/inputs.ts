@@ -3,6 +3,7 @@
  * input fails naming it, and nothing is created. Defaults live in
  * {@link VALIDATE_CLUSTER_DEFAULTS} only; action.yml states the same values.
  */
+import { readFile } from 'node:fs/promises';
 import { checkKnownRegion } from '../../azure/regions.js';
 import { InputError } from '../../common/errors.js';
 import {
@@ -15,6 +16,7 @@ import {
   AZURE_CONNECTION_INPUTS,
   type AzureConnectionSettings,
   getAzureConnectionInputs,
+  getBooleanInput,
   getEnumInput,
   getIntegerInput,
   getOptionalInput,
@@ -26,6 +28,9 @@ import {
   parseKubernetesVersion,
   tryParseKubernetesVersion,
 } from '../../kubernetes/version.js';
+import { kubeconfigSource, loadKubeconfig } from '../../validate/kubectl.js';
+import type { KubeconfigSource } from '../../validate/kubectl.js';
+import { checkTemplateShape, parseManifest } from '../../validate/template.js';
 import { optional, requiredName } from '../shared/gallery-inputs.js';
 
 export const MODES = ['vm', 'cluster'] as const;
@@ -43,6 +48,13 @@ export const VALIDATE_CLUSTER_INPUTS = [
   'provenance-file',
   'timeout-minutes',
   'poll-interval-seconds',
+  'kubeconfig',
+  'cluster-template',
+  'cluster-namespace',
+  'control-plane-count',
+  'worker-count',
+  'keep-on-failure',
+  'cni-manifest',
 ] as const;
 
 /** Every default of validate-cluster, keyed by input name; action.yml must state the same. */
@@ -53,6 +65,13 @@ export const VALIDATE_CLUSTER_DEFAULTS = {
   'timeout-minutes': 45,
   /** Boots and Run Command move in tens of seconds. */
   'poll-interval-seconds': 15,
+  /** CAPZ's templates put everything in `default`. */
+  'cluster-namespace': 'default',
+  /** One control plane machine is enough to prove an image; 3 proves HA, slowly. */
+  'control-plane-count': 1,
+  'worker-count': 1,
+  /** A failed cluster costs money while it stays; keep it only to debug. */
+  'keep-on-failure': false,
 } as const satisfies Record<string, string | number | boolean>;
 
 export interface ValidateClusterSettings {
@@ -76,6 +95,22 @@ export interface ValidateClusterSettings {
   readonly timeoutMinutes: number;
   /** `poll-interval-seconds`: how often long operations are polled. */
   readonly pollIntervalSeconds: number;
+  /** Cluster mode only. */
+  readonly cluster?: ClusterInputs;
+}
+
+/** The cluster-mode inputs, as given; their files are read by {@link loadClusterInputs}. */
+export interface ClusterInputs {
+  /** `kubeconfig`: the management cluster's, a path or the content. */
+  readonly kubeconfig: KubeconfigSource;
+  /** `cluster-template`: a path; unset: CAPZ's default flavor for the image's OS. */
+  readonly templatePath?: string;
+  readonly namespace: string;
+  readonly controlPlaneCount: number;
+  readonly workerCount: number;
+  readonly keepOnFailure: boolean;
+  /** `cni-manifest`: a path, applied to the workload cluster. */
+  readonly cniManifestPath?: string;
 }
 
 /** Azure VM size names: `Standard_D2s_v5`, `Standard_E4-2s_v3`, `Basic_A1`. */
@@ -121,6 +156,92 @@ export function getInputs(read: InputReader): ValidateClusterSettings {
       max: 300,
       defaultValue: VALIDATE_CLUSTER_DEFAULTS['poll-interval-seconds'],
     }),
+    ...optional('cluster', readClusterInputs(read)),
+  };
+}
+
+/** The cluster-mode inputs; undefined in VM mode (where they are ignored). */
+function readClusterInputs(read: InputReader): ClusterInputs | undefined {
+  const mode = getEnumInput(read, 'mode', MODES, VALIDATE_CLUSTER_DEFAULTS.mode);
+  if (mode !== 'cluster') return undefined;
+  const d = VALIDATE_CLUSTER_DEFAULTS;
+  const namespace = getOptionalInput(read, 'cluster-namespace') ?? d['cluster-namespace'];
+  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(namespace)) {
+    throw new InputError(
+      'cluster-namespace',
+      namespace,
+      'Expected a Kubernetes namespace name: lower-case letters, digits and -, at most 63.',
+    );
+  }
+  const controlPlaneCount = getIntegerInput(read, 'control-plane-count', {
+    min: 1,
+    max: 7,
+    defaultValue: d['control-plane-count'],
+  });
+  if (controlPlaneCount % 2 === 0) {
+    throw new InputError(
+      'control-plane-count',
+      String(controlPlaneCount),
+      'Expected an odd number (1, 3, 5 or 7): a stacked etcd needs a majority.',
+    );
+  }
+  const templatePath = getOptionalInput(read, 'cluster-template');
+  const cniManifestPath = getOptionalInput(read, 'cni-manifest');
+  return {
+    kubeconfig: kubeconfigSource(getRequiredInput(read, 'kubeconfig')),
+    ...optional('templatePath', templatePath),
+    namespace,
+    controlPlaneCount,
+    workerCount: getIntegerInput(read, 'worker-count', {
+      min: 0,
+      max: 20,
+      defaultValue: d['worker-count'],
+    }),
+    keepOnFailure: getBooleanInput(read, 'keep-on-failure', d['keep-on-failure']),
+    ...optional('cniManifestPath', cniManifestPath),
+  };
+}
+
+/** The cluster-mode files, read and checked (still before any Azure call). */
+export interface LoadedClusterInputs {
+  readonly kubeconfig: string;
+  /** Undefined: CAPZ's default flavor, chosen once the image's OS is known. */
+  readonly template?: { readonly text: string; readonly shown: string };
+  readonly cniManifest?: string;
+}
+
+/**
+ * Reads the kubeconfig (a kubeconfig?), the cluster template (an AzureMachineTemplate in it?) and
+ * the CNI manifest.
+ * @throws InputError naming the input.
+ */
+export async function loadClusterInputs(
+  inputs: ClusterInputs,
+  readText: (path: string) => Promise<string> = (p) => readFile(p, 'utf8'),
+): Promise<LoadedClusterInputs> {
+  const kubeconfig = await loadKubeconfig(inputs.kubeconfig, readText);
+  const read = async (input: string, path: string): Promise<string> => {
+    try {
+      return await readText(path);
+    } catch (err) {
+      throw new InputError(input, path, `Cannot read it: ${(err as Error).message}`);
+    }
+  };
+  let template: LoadedClusterInputs['template'];
+  if (inputs.templatePath) {
+    const text = await read('cluster-template', inputs.templatePath);
+    checkTemplateShape(text, inputs.templatePath);
+    template = { text, shown: inputs.templatePath };
+  }
+  const cniManifest = inputs.cniManifestPath
+    ? await read('cni-manifest', inputs.cniManifestPath)
+    : undefined;
+  if (cniManifest !== undefined)
+    parseManifest(cniManifest, 'cni-manifest', inputs.cniManifestPath!);
+  return {
+    kubeconfig,
+    ...optional('template', template),
+    ...optional('cniManifest', cniManifest),
   };
 }
 

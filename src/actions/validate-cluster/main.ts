@@ -1,7 +1,8 @@
 import * as core from '@actions/core';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigurationError } from '../../common/errors.js';
+import { runCommand } from '../../build/exec.js';
+import { InputError } from '../../common/errors.js';
 import { environmentInputReader } from '../../github/inputs.js';
 import {
   actionsLogger,
@@ -10,13 +11,15 @@ import {
   setOutputs,
   writeSummary,
 } from '../../github/runtime.js';
+import { CAPZ_DEFAULT_TEMPLATES, CAPZ_TEMPLATE_SOURCE } from '../../validate/capz-templates.js';
 import { DEFAULT_PROVENANCE_FILES } from '../../validate/checks.js';
+import { validateCluster } from '../../validate/cluster.js';
 import { readImage } from '../../validate/image.js';
 import { checksOutput, failureMessage, writeReport } from '../../validate/report.js';
 import type { ValidationReport } from '../../validate/report.js';
 import { runIdentity } from '../../validate/vm-plan.js';
 import { validateVm } from '../../validate/vm.js';
-import { getInputs } from './inputs.js';
+import { getInputs, loadClusterInputs } from './inputs.js';
 import type { ValidateClusterSettings } from './inputs.js';
 import { validationSummary } from './summary.js';
 
@@ -31,9 +34,7 @@ export async function run(): Promise<void> {
   await runAction(async () => {
     // Every input is checked before anything talks to Azure.
     const settings = getInputs(environmentInputReader());
-    if (settings.mode === 'cluster') {
-      throw new ConfigurationError("Input 'mode': cluster mode is not available yet; use vm.");
-    }
+    const cluster = settings.cluster ? await loadClusterInputs(settings.cluster) : undefined;
     const clients = azureForAction(settings.azure, 'validate-cluster');
     const image = await readImage(
       clients.compute,
@@ -43,6 +44,49 @@ export async function run(): Promise<void> {
       actionsLogger,
     );
     const cancelled = cancelOnSignal();
+    const runId = runIdentity(process.env, new Date());
+    const saveState = (name: string, value: string): void => core.saveState(name, value);
+    if (settings.cluster && cluster) {
+      if (image.osType === 'Windows' && settings.cluster.workerCount === 0) {
+        throw new InputError(
+          'worker-count',
+          '0',
+          'A Windows image runs only on workers (the control plane is Linux): expected at least 1.',
+        );
+      }
+      const report = await validateCluster(
+        {
+          subscriptionId: settings.azure.subscriptionId,
+          ...(settings.azure.tenantId ? { tenantId: settings.azure.tenantId } : {}),
+          image,
+          kubernetesVersion: settings.kubernetesVersion,
+          kubeconfig: cluster.kubeconfig,
+          template: cluster.template ?? {
+            text: CAPZ_DEFAULT_TEMPLATES[image.osType],
+            shown: `CAPZ default (${image.osType}) flavor, ${CAPZ_TEMPLATE_SOURCE}`,
+          },
+          namespace: settings.cluster.namespace,
+          controlPlaneCount: settings.cluster.controlPlaneCount,
+          workerCount: settings.cluster.workerCount,
+          keepOnFailure: settings.cluster.keepOnFailure,
+          ...(settings.vmSize ? { vmSize: settings.vmSize } : {}),
+          ...(cluster.cniManifest ? { cniManifest: cluster.cniManifest } : {}),
+          timeoutMs: settings.timeoutMinutes * 60_000,
+          pollIntervalMs: settings.pollIntervalSeconds * 1000,
+          cleanupTimeoutMs: CLEANUP_TIMEOUT_MS,
+        },
+        {
+          run: runCommand,
+          logger: actionsLogger,
+          runId,
+          saveState,
+          env: process.env,
+          signal: cancelled,
+        },
+      );
+      await finish(settings, report);
+      return;
+    }
     const report = await validateVm(
       {
         subscriptionId: settings.azure.subscriptionId,
@@ -59,8 +103,8 @@ export async function run(): Promise<void> {
         compute: clients.compute,
         resources: clients.resources,
         logger: actionsLogger,
-        run: runIdentity(process.env, new Date()),
-        saveState: (name, value) => core.saveState(name, value),
+        run: runId,
+        saveState,
         maskSecret: (value) => core.setSecret(value),
         fetchText,
         signal: cancelled,

@@ -1,48 +1,68 @@
 import * as core from '@actions/core';
+import { runCommand } from '../../build/exec.js';
 import {
   environmentInputReader,
   getAzureConnectionInputs,
   getIntegerInput,
 } from '../../github/inputs.js';
+import type { InputReader } from '../../github/inputs.js';
 import { actionsLogger, azureForAction, runAction, writeSummary } from '../../github/runtime.js';
 import { deleteResourceGroup, STATE } from '../../validate/cleanup.js';
-import { VALIDATE_CLUSTER_DEFAULTS } from './inputs.js';
+import type { CleanupOutcome } from '../../validate/cleanup.js';
+import { deleteCluster } from '../../validate/cluster.js';
+import {
+  Kubectl,
+  kubectlWorkDir,
+  loadKubeconfig,
+  writeKubeconfig,
+} from '../../validate/kubectl.js';
+import { getInputs, VALIDATE_CLUSTER_DEFAULTS } from './inputs.js';
 
-/** How long post: waits for Azure to delete the resource group. */
+/** How long post: waits for Azure (or CAPZ) to delete what main made. */
 const CLEANUP_TIMEOUT_MS = 20 * 60_000;
 
 /**
  * validate-cluster's `post:` step, which the runner runs after the job's steps even when the main
  * step failed, timed out or was cancelled: deletes what main saved in its state and did not get
- * to delete itself. With nothing saved (main stopped before creating anything) it does nothing.
+ * to delete (or deliberately keep) itself. With nothing saved, main created nothing, and this
+ * step does nothing.
  */
 export async function run(): Promise<void> {
   await runAction(async () => {
     const resourceGroup = core.getState(STATE.resourceGroup);
-    if (core.getState(STATE.done) === 'true' || !resourceGroup) {
+    const cluster = core.getState(STATE.cluster);
+    const made = resourceGroup
+      ? `resource group ${resourceGroup}`
+      : cluster
+        ? `cluster ${cluster}`
+        : '';
+    if (!made || core.getState(STATE.done) === 'true') {
       core.info(
-        resourceGroup
-          ? `Nothing to clean up: the main step already deleted resource group ${resourceGroup}.`
+        made
+          ? `Nothing to clean up: the main step already took care of ${made}.`
           : 'Nothing to clean up: the main step created nothing.',
       );
       return;
     }
-    core.info(
-      `The main step did not finish its cleanup; deleting resource group ${resourceGroup}.`,
-    );
+    core.info(`The main step did not finish its cleanup; deleting ${made}.`);
     const read = environmentInputReader();
-    const azure = getAzureConnectionInputs(read);
-    const pollSeconds = getIntegerInput(read, 'poll-interval-seconds', {
-      min: 1,
-      max: 300,
-      defaultValue: VALIDATE_CLUSTER_DEFAULTS['poll-interval-seconds'],
-    });
-    const clients = azureForAction(azure, 'validate-cluster');
-    const outcome = await deleteResourceGroup(clients.resources, resourceGroup, {
-      logger: actionsLogger,
-      pollIntervalMs: pollSeconds * 1000,
-      timeoutMs: CLEANUP_TIMEOUT_MS,
-    });
+    const pollIntervalMs =
+      getIntegerInput(read, 'poll-interval-seconds', {
+        min: 1,
+        max: 300,
+        defaultValue: VALIDATE_CLUSTER_DEFAULTS['poll-interval-seconds'],
+      }) * 1000;
+    const outcome = resourceGroup
+      ? await deleteResourceGroup(
+          azureForAction(getAzureConnectionInputs(read), 'validate-cluster').resources,
+          resourceGroup,
+          { logger: actionsLogger, pollIntervalMs, timeoutMs: CLEANUP_TIMEOUT_MS },
+        )
+      : await deleteSavedCluster(
+          read,
+          JSON.parse(cluster) as { name: string; namespace: string },
+          pollIntervalMs,
+        );
     await writeSummary(`### validate-cluster (post): cleanup\n\n${outcome.message}\n`);
     if (outcome.deleted) {
       core.info(outcome.message);
@@ -50,7 +70,36 @@ export async function run(): Promise<void> {
     } else if (/still running/.test(outcome.message)) {
       core.warning(outcome.message);
     } else {
-      throw new Error(`Could not delete resource group ${resourceGroup}: ${outcome.message}`);
+      throw new Error(`Could not delete ${outcome.target}: ${outcome.message}`);
     }
   });
+}
+
+async function deleteSavedCluster(
+  read: InputReader,
+  saved: { name: string; namespace: string },
+  pollIntervalMs: number,
+): Promise<CleanupOutcome> {
+  const inputs = getInputs(read).cluster;
+  if (!inputs) throw new Error('The main step made a cluster, but mode is no longer cluster.');
+  const work = await kubectlWorkDir();
+  try {
+    const path = await writeKubeconfig(
+      work.dir,
+      'management.kubeconfig',
+      await loadKubeconfig(inputs.kubeconfig),
+    );
+    return await deleteCluster(
+      new Kubectl(runCommand, path, work.dir),
+      saved.name,
+      saved.namespace,
+      {
+        logger: actionsLogger,
+        pollIntervalMs,
+        timeoutMs: CLEANUP_TIMEOUT_MS,
+      },
+    );
+  } finally {
+    await work.dispose();
+  }
 }
