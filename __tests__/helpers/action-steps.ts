@@ -34,13 +34,20 @@ const LEAKY = /^(INPUT_|GITHUB_|RUNNER_|ACTIONS_|AZURE_|ARM_|STATE_|NODE_OPTIONS
  * Runs `dist/<name>/index.js` and then `dist/<name>/post.js` the way the runner runs an action
  * with a `post:` step: same inputs (action.yml defaults applied) for both, main's GITHUB_STATE
  * handed to post as `STATE_<name>` variables. `killMainWhen` SIGKILLs the main step as soon as
- * its stdout matches, as a cancelled or timed-out job would stop it.
+ * its stdout matches, as a timed-out job would stop it (`killSignal: 'SIGTERM'`: as the runner
+ * cancels a step).
  */
 export async function runActionSteps(
   name: string,
   inputs: Record<string, string>,
   env: Record<string, string> = {},
-  options: { killMainWhen?: RegExp; post?: boolean; timeoutMs?: number } = {},
+  options: {
+    killMainWhen?: RegExp;
+    /** SIGKILL by default; SIGTERM plays the runner cancelling the step. */
+    killSignal?: NodeJS.Signals;
+    post?: boolean;
+    timeoutMs?: number;
+  } = {},
 ): Promise<ActionStepsRun> {
   const work = await mkdtemp(join(tmpdir(), `steps-${name}-`));
   const files = {
@@ -83,7 +90,10 @@ export async function runActionSteps(
     workspace,
     base,
     timeoutMs,
-    options.killMainWhen,
+    options.killMainWhen && {
+      pattern: options.killMainWhen,
+      signal: options.killSignal ?? 'SIGKILL',
+    },
   );
   const state = parseCommandFile(await readFile(files.GITHUB_STATE, 'utf8'));
   let post: StepRun | undefined;
@@ -112,7 +122,7 @@ function step(
   cwd: string,
   env: Record<string, string>,
   timeoutMs: number,
-  killWhen?: RegExp,
+  kill?: { pattern: RegExp; signal: NodeJS.Signals },
 ): Promise<StepRun> {
   const started = performance.now();
   return new Promise((resolveRun, reject) => {
@@ -120,9 +130,13 @@ function step(
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    let killed = false;
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
-      if (killWhen?.test(stdout) && child.exitCode === null) child.kill('SIGKILL');
+      if (kill && !killed && kill.pattern.test(stdout)) {
+        killed = true;
+        child.kill(kill.signal);
+      }
     });
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.on('error', reject);

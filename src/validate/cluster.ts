@@ -154,11 +154,12 @@ export async function validateCluster(
       );
     const failed = error !== undefined || checks.some((c) => c.status !== 'passed');
 
-    const diagnostics = failed
-      ? await logger.group('Diagnostics', () =>
-          collectDiagnostics(kubectl, state.workload, name, namespace),
-        )
-      : undefined;
+    const diagnostics =
+      failed && !ctx.signal?.aborted
+        ? await logger.group('Diagnostics', () =>
+            collectDiagnostics(kubectl, state.workload, name, namespace),
+          )
+        : undefined;
     let cleanup: CleanupOutcome;
     if (failed && s.keepOnFailure) {
       cleanup = {

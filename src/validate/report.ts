@@ -90,7 +90,12 @@ export function failureMessage(report: ValidationReport): string {
   const parts = failed.map((c) => `${c.name} (expected ${c.expected}, got ${c.actual})`);
   const what = `${report.imageVersionId.split('/').slice(-3).join('/')}`;
   if (report.error && parts.length === 0) return `Validation of ${what} failed: ${report.error}`;
-  return `Validation of ${what} failed ${failed.length} check(s): ${parts.join('; ')}${report.error ? `. ${report.error}` : ''}`;
+  // The error is worth adding only when no failed check already says it.
+  const extra =
+    report.error && !failed.some((c) => report.error!.includes(c.actual))
+      ? `. ${report.error}`
+      : '';
+  return `Validation of ${what} failed ${failed.length} check(s): ${parts.join('; ')}${extra}`;
 }
 
 /** The compact form of the checks for the `checks` output. */

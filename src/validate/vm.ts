@@ -165,7 +165,8 @@ export async function validateVm(
 
   const failed = error !== undefined || checks.some((c) => c.status === 'failed');
   let diagnostics: VmDiagnostics | undefined;
-  if (failed) {
+  // When cancelled, the runner kills the step within seconds: delete first, skip diagnostics.
+  if (failed && !ctx.signal?.aborted) {
     diagnostics = await logger.group('Diagnostics', () =>
       collectDiagnostics(ctx, rg, vmCreated ? vmName : undefined, runOutput),
     );

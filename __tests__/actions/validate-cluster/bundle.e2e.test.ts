@@ -169,6 +169,32 @@ describe('dist/validate-cluster (mode vm)', () => {
     }
   });
 
+  it('stops waiting and deletes the resource group itself when the runner cancels the step', async () => {
+    await emu.admin('POST', '/guest-profiles', {
+      imageVersionId: version,
+      profile: { boot: { durationMs: 60_000 } },
+    });
+    const run = await runActionSteps('validate-cluster', inputs(), runnerEnv(), {
+      killMainWhen: /Booting a Standard_D2s_v5 VM/,
+      killSignal: 'SIGTERM',
+    });
+    try {
+      expect(run.main.code).toBe(1);
+      expect(run.main.stdout).toContain(
+        '::warning::Received SIGTERM: stopping the validation and cleaning up.',
+      );
+      expect(run.main.stdout).toMatch(
+        /::error::Validation of .* failed 1 check\(s\): vm-boots \(expected provisioning Succeeded, got Cancelled while booting a Standard_D2s_v5 VM \(TrustedLaunch\)\.\)$/m,
+      );
+      expect(run.state['cleanup-done']).toBe('true');
+      expect(run.outputs.result).toBe('failed');
+      expect(run.post!.stdout).toContain('Nothing to clean up');
+      expect(await validationGroups()).toEqual([]);
+    } finally {
+      await run.dispose();
+    }
+  });
+
   it.each([
     [
       { 'image-version-id': VERSION.replace('/versions/1.31.2', '') },
