@@ -100,7 +100,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     (host: 'arm' | 'login') =>
     async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
       const requestId = randomUUID();
-      const url = new URL(req.url ?? '/', 'https://placeholder');
+      // Concatenate rather than resolve: a path starting with `//` must not be read as a host
+      // (clients that expand `/{+resourceId}` templates send them), and ARM folds repeated slashes.
+      const url = new URL('https://placeholder' + (req.url ?? '/').replace(/^\/{2,}/, '/'));
       const path = url.pathname.replace(/\/+$/, '') || '/';
       const origin = `https://${req.headers.host ?? '127.0.0.1'}`;
       const record: RequestRecord = {

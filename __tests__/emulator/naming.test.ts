@@ -163,3 +163,24 @@ describe('api-versions', () => {
     expect(await nonsense.json()).toMatchObject({ error: { code: 'InvalidApiVersionParameter' } });
   });
 });
+
+describe('request paths', () => {
+  it('reads a path that starts with // as a path, not a host (SDK /{+resourceId} templates)', async () => {
+    const emu = await startTestEmulator();
+    try {
+      const token = (await emu.credential().getToken('https://management.azure.com/.default'))
+        .token;
+      const put = await fetch(
+        `${emu.endpoint}//subscriptions/${SUBSCRIPTION}/resourcegroups/rg-slashes?api-version=2024-11-01`,
+        {
+          method: 'PUT',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ location: 'eastus' }),
+        },
+      );
+      expect(put.status).toBe(201);
+    } finally {
+      await emu.dispose();
+    }
+  });
+});

@@ -8,6 +8,8 @@ export type CleanupApi = Pick<ComputeManagementClient, 'galleryImages' | 'galler
 export interface Inventory {
   definitions: string[];
   versions: InventoryVersion[];
+  /** Set when the gallery or its resource group does not exist. */
+  missing?: boolean;
 }
 
 /** Every version of the chosen definitions (all of them when `only` is empty). */
@@ -22,6 +24,9 @@ export async function loadInventory(
     for await (const d of api.galleryImages.listByGallery(resourceGroup, gallery))
       definitions.push(d.name!);
   } catch (err) {
+    // A gallery (or resource group) that does not exist yet has nothing to clean up: the first
+    // run of a pipeline cleans up before anything was ever promoted.
+    if (isNotFound(err)) return { definitions: [], versions: [], missing: true };
     throw azureError(err, `listing the image definitions of gallery '${gallery}'`);
   }
   const chosen =

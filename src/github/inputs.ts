@@ -277,7 +277,6 @@ export function getTargetRegionsInput(read: InputReader, name: string): TargetRe
 // ---------------------------------------------------------------------------------------------
 // Azure connection inputs, common to every action that talks to Azure (DESIGN §4, §5)
 
-/** Defaults of the Azure connection inputs; each action.yml must declare the same. */
 /** The inputs every action that talks to Azure has (DESIGN §4), in their usual order. */
 export const AZURE_CONNECTION_INPUTS = [
   'subscription-id',
@@ -287,6 +286,7 @@ export const AZURE_CONNECTION_INPUTS = [
   'authority-host',
 ] as const;
 
+/** Defaults of the Azure connection inputs; each action.yml must declare the same. */
 export const AZURE_INPUT_DEFAULTS = {
   'arm-endpoint': 'https://management.azure.com',
   'authority-host': 'https://login.microsoftonline.com',

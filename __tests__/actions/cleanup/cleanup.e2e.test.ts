@@ -336,3 +336,23 @@ describe('cleanup on a seeded gallery', () => {
     expect(() => inputs('clean_x', extra)).toThrow(new RegExp(`Invalid input '${input}'`));
   });
 });
+
+describe('cleanup of a gallery that does not exist yet', () => {
+  it('plans nothing and says so, rather than failing a first run', async () => {
+    const logger = new RecordingLogger();
+    const out = await runCleanup(
+      inputs('never_promoted', { 'dry-run': 'false', 'keep-minors': '1' }),
+      {
+        compute: emu.compute(),
+        calendar: fixtureCalendar(),
+        logger,
+        now: TODAY,
+      },
+    );
+    expect(out.plan).toEqual([]);
+    expect(out.result?.deleted).toEqual([]);
+    expect(logger.messages('warning')).toContain(
+      `Gallery 'never_promoted' in '${RG}' does not exist: nothing to clean up.`,
+    );
+  });
+});

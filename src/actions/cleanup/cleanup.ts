@@ -34,6 +34,11 @@ export async function runCleanup(
     settings.gallery,
     settings.definitions,
   );
+  if (inventory.missing) {
+    ctx.logger.warning(
+      `Gallery '${settings.gallery}' in '${settings.resourceGroup}' does not exist: nothing to clean up.`,
+    );
+  }
   const leftovers = {
     compute: ctx.compute,
     resourceGroup: settings.resourceGroup,
