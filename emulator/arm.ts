@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { communityRoutes } from './arm-community.js';
 import { ArmCore, LOC, T } from './arm-core.js';
 import type { ArmSettings, Handler } from './arm-core.js';
@@ -105,9 +104,5 @@ export class Arm {
     return this.core.store
       .all()
       .map((r) => this.core.render(r, r.type === T.version ? 'ReplicationStatus' : undefined));
-  }
-
-  newId(): string {
-    return randomUUID();
   }
 }

@@ -222,8 +222,8 @@ async function ensureRegions(
     ctx.logger.info(
       `Image version ${name} already exists with the same content (${spec.digest}); nothing to write.`,
     );
-    const current = await waitForVersion(api, spec, deadline, ctx);
-    return outcome(current, spec, foundInProgress ? 'finished' : 'unchanged');
+    // `existing` is Succeeded, so every region has replicated: no need to read it again.
+    return outcome(existing, spec, foundInProgress ? 'finished' : 'unchanged');
   }
   ctx.logger.info(`Image version ${name} has the same content; updating its target regions.`);
   try {
