@@ -25,6 +25,7 @@ import type { TestEmulator } from '../helpers/emulator.js';
 import { uploadVhd } from '../helpers/vhd.js';
 
 const run = promisify(execFile);
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 async function azOnPath(): Promise<boolean> {
   try {
@@ -104,10 +105,7 @@ describeAz('the Azure CLI against the stand-in', () => {
   }, 120_000);
 
   it('az sig image-version update changes a version and keeps its source', async () => {
-    const before = await armRequest<
-      Record<string, any>
-    > // eslint-disable-line @typescript-eslint/no-explicit-any
-    (
+    const before = await armRequest<Json>(
       emu,
       'GET',
       `/subscriptions/${SUBSCRIPTION}/resourceGroups/${RG}/providers/Microsoft.Compute/galleries/gal_az/images/node/versions/1.0.0`,
@@ -133,10 +131,7 @@ describeAz('the Azure CLI against the stand-in', () => {
     ) as { publishingProfile: { excludeFromLatest: boolean }; provisioningState: string };
     expect(updated.publishingProfile.excludeFromLatest).toBe(true);
     expect(updated.provisioningState).toBe('Succeeded');
-    const after = await armRequest<
-      Record<string, any>
-    > // eslint-disable-line @typescript-eslint/no-explicit-any
-    (
+    const after = await armRequest<Json>(
       emu,
       'GET',
       `/subscriptions/${SUBSCRIPTION}/resourceGroups/${RG}/providers/Microsoft.Compute/galleries/gal_az/images/node/versions/1.0.0`,

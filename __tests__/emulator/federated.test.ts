@@ -117,11 +117,12 @@ describe('federated identity credentials', () => {
     expect(ok.status).toBe(200);
     expect(claims(String(ok.body.access_token))).toMatchObject({ appid: APP, tid: TENANT });
 
-    for (const job of [
+    const jobs: Record<string, string>[] = [
       { repository: 'octo/images' }, // main branch, not the environment
       { repository: 'octo/images', environment: 'Production' }, // case-sensitive
       { repository: 'octo/images', environment: 'staging' },
-    ]) {
+    ];
+    for (const job of jobs) {
       const refused = await exchange(APP, await idToken(job));
       expect(refused.status).toBe(400);
       expect(refused.body.error_codes).toEqual([700213]);
