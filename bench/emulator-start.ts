@@ -120,7 +120,8 @@ function keygen(): { native: number; forge: number } {
   }
   const forge = createRequire(import.meta.url)('node-forge') as typeof forgeModule;
   // forge hands key generation to node:crypto when it can; this measures its own JavaScript.
-  forge.options.usePureJavaScript = true;
+  (forge as unknown as { options: { usePureJavaScript: boolean } }).options.usePureJavaScript =
+    true;
   const pure: number[] = [];
   for (let i = 0; i < FORGE_RUNS; i++) {
     const t = performance.now();
