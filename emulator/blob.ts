@@ -37,6 +37,9 @@ export interface BlobFacts {
  * bearer-token credential they use for ARM. Storage accounts created through ARM become Azurite
  * accounts (Azurite reads accounts from AZURITE_ACCOUNTS; we set it and ask it to re-read).
  */
+/** The Azurite launches of this process, in order (see `BlobService.launch`). */
+let launches: Promise<void> = Promise.resolve();
+
 export class BlobService {
   private server?: AzuriteServer;
   private readonly accounts = new Map<string, string>([[DEV_ACCOUNT, DEV_KEY]]);
@@ -72,11 +75,20 @@ export class BlobService {
     this.origin = `https://127.0.0.1:${address.port}`;
   }
 
-  /** Loads and starts Azurite on the next turn of the event loop (after the ready line). */
+  /**
+   * Loads and starts Azurite on the next turn of the event loop (after the ready line). Launches
+   * in one process run one after another, as they did when start-up waited for Azurite: two
+   * Azurites initialising one data dir at the same moment race on its database file.
+   */
   launch(): Promise<number> {
-    this.backend ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
-      this.startAzurite(),
-    );
+    if (!this.backend) {
+      const turn = launches.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
+      this.backend = turn.then(() => this.startAzurite());
+      launches = this.backend.then(
+        () => undefined,
+        () => undefined,
+      );
+    }
     return this.backend;
   }
 
@@ -130,8 +142,11 @@ export class BlobService {
     );
     this.publishAccounts();
     const server = new BlobServer(config) as AzuriteServer;
-    this.server = server;
     await server.start();
+    this.server = server;
+    // Accounts registered while Azurite was starting: have it read the list again.
+    this.publishAccounts();
+    server.accountDataStore.refresh();
     return Number(new URL(server.getHttpServerAddress()).port);
   }
 
