@@ -104,6 +104,15 @@ export type UsesTarget =
  */
 export function resolveUses(uses: string, own = ownRepository()): UsesTarget {
   if (uses.startsWith('docker://')) return { kind: 'docker', image: uses.slice(9) };
+  if (uses.startsWith('$/')) {
+    // Self-repository reference: this repository at the running commit (workflow-rules.ts).
+    const inside = uses.slice(2).replace(/^\/+/, '');
+    if (inside.includes('@')) throw new Error(`'${uses}': a $/ reference takes no @ref.`);
+    if (inside.startsWith('.github/workflows/')) return { kind: 'own-workflow', file: inside };
+    const action = /^actions\/([^/]+)$/.exec(inside)?.[1];
+    if (!action) throw new Error(`'${uses}' names no action of ${own}.`);
+    return { kind: 'own-action', action, ref: '', metadata: metadataPathOf(action) };
+  }
   if (uses.startsWith('./')) {
     const local = uses.slice(2);
     return local.startsWith('.github/workflows/')

@@ -1,0 +1,115 @@
+/**
+ * The record of one image.yml leg (what each job of it did and produced) and the run summary
+ * images.yml writes from every leg's record. Formerly bash + jq in the workflows' run: steps;
+ * here, where tests reach it (issue 16 item 7).
+ */
+
+/** What `toJSON(needs)` holds for one job. */
+export interface NeededJob {
+  result?: string;
+  outputs?: Record<string, string | undefined>;
+}
+
+export interface LegRecord {
+  'kubernetes-version': string;
+  os: string;
+  'image-version'?: string;
+  /** Each job's result: success, failure, cancelled or skipped. */
+  results: Record<string, string>;
+  'staging-image-version-id'?: string;
+  'validation-result'?: string;
+  'kubelet-version'?: string;
+  'image-version-id'?: string;
+  'community-image-id'?: string;
+  'image-reference'?: string;
+}
+
+/** The file (and artifact) name of a leg's record: one per leg, so legs never overwrite. */
+export function recordName(os: string, version: string): string {
+  const safe = (s: string): string => s.replace(/[^\w.-]+/g, '_');
+  return `image-${safe(os)}-${safe(version)}`;
+}
+
+/** A leg's record from the workflow's inputs and `needs`. Empty outputs are left out. */
+export function legRecord(
+  leg: { 'kubernetes-version'?: unknown; os?: unknown },
+  jobs: Record<string, NeededJob>,
+): LegRecord {
+  const out = (job: string, name: string): string | undefined => {
+    const value = jobs[job]?.outputs?.[name];
+    return value === undefined || value === '' ? undefined : value;
+  };
+  const record: LegRecord = {
+    'kubernetes-version': String(leg['kubernetes-version'] ?? ''),
+    os: String(leg.os ?? ''),
+    results: Object.fromEntries(
+      Object.entries(jobs).map(([id, job]) => [id, job.result ?? 'skipped']),
+    ),
+  };
+  const fields: [keyof LegRecord, string, string][] = [
+    ['image-version', 'build', 'image-version'],
+    ['staging-image-version-id', 'publish', 'image-version-id'],
+    ['validation-result', 'validate', 'result'],
+    ['kubelet-version', 'validate', 'kubelet-version'],
+    ['image-version-id', 'promote', 'image-version-id'],
+    ['community-image-id', 'promote', 'community-image-id'],
+    ['image-reference', 'promote', 'image-reference'],
+  ];
+  for (const [field, job, name] of fields) {
+    const value = out(job, name);
+    if (value !== undefined) (record as unknown as Record<string, unknown>)[field] = value;
+  }
+  return record;
+}
+
+/** Reads a record written by legRecord; names the file when it is not one. */
+export function parseLegRecord(text: string, file: string): LegRecord {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${file} is not JSON: ${(err as Error).message}`);
+  }
+  const r = parsed as Partial<LegRecord> | null;
+  if (!r || typeof r.os !== 'string' || typeof r['kubernetes-version'] !== 'string') {
+    throw new Error(`${file} is not a leg record (no os or kubernetes-version).`);
+  }
+  return { results: {}, ...r } as LegRecord;
+}
+
+const cell = (value: string | undefined): string => (value ?? '').replace(/\|/g, '\\|');
+
+/** The run summary: one table row a leg, then each promoted image's CAPZ `image:` stanza. */
+export function runSummary(records: readonly LegRecord[]): string {
+  const sorted = [...records].sort(
+    (a, b) =>
+      a.os.localeCompare(b.os) || a['kubernetes-version'].localeCompare(b['kubernetes-version']),
+  );
+  const lines = [
+    '### Images',
+    '',
+    '| Kubernetes | OS | Version | Build | Publish | Validate | Promote | Production image |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of sorted) {
+    const result = (job: string): string => r.results[job] ?? '';
+    lines.push(
+      `| ${cell(r['kubernetes-version'])} | ${cell(r.os)} | ${cell(r['image-version'])} | ` +
+        `${result('build')} | ${result('publish')} | ${result('validate')} | ${result('promote')} | ` +
+        `${cell(r['community-image-id'] ?? r['image-version-id'])} |`,
+    );
+  }
+  if (sorted.length === 0) lines.push('', 'No leg left a record.');
+  for (const r of sorted) {
+    if (!r['image-reference']) continue;
+    lines.push(
+      '',
+      `\`${r.os} ${r['image-version'] ?? ''}\`:`,
+      '',
+      '```yaml',
+      r['image-reference'].trimEnd(),
+      '```',
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
