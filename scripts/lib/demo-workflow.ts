@@ -48,6 +48,8 @@ export interface WorkflowInput {
 export interface Workflow {
   /** Repository-relative path. */
   file: string;
+  /** owner/repo the file belongs to; unset: this repository. */
+  repository?: string;
   name?: string;
   on: {
     workflow_call?: {
@@ -68,11 +70,16 @@ export function loadWorkflow(file: string, root = repositoryRoot): Workflow {
   return parseWorkflowText(readFileSync(absolute, 'utf8'), path.relative(root, absolute));
 }
 
-export function parseWorkflowText(text: string, file: string): Workflow {
+export function parseWorkflowText(text: string, file: string, repository?: string): Workflow {
   const parsed = parse(text) as Omit<Workflow, 'file'> & { true?: unknown };
   // YAML 1.1 readers turn a bare `on` into true; the yaml package keeps it, but be safe.
   const on = (parsed.on ?? parsed.true ?? {}) as Workflow['on'];
-  return { ...parsed, on: typeof on === 'string' ? { [on]: null } : on, file };
+  return {
+    ...parsed,
+    on: typeof on === 'string' ? { [on]: null } : on,
+    file,
+    ...(repository ? { repository } : {}),
+  };
 }
 
 /**
