@@ -27,6 +27,7 @@ import {
   checkActionMetadata,
   checkWorkflow,
   isActionlintSelfRepositoryReport,
+  selfPathsOf,
   type Finding,
   type RuleOptions,
 } from './lib/workflow-rules.js';
@@ -49,10 +50,7 @@ const metadataFiles = await findActionMetadata(root);
 const options: RuleOptions = {
   ownRepository: ownRepository(),
   // What `$/<path>` may name: this repository's action folders and workflow files.
-  selfPaths: new Set([
-    ...metadataFiles.map((f) => path.posix.dirname(f)).filter((d) => d !== '.'),
-    ...workflows,
-  ]),
+  selfPaths: selfPathsOf(root),
 };
 
 for (const file of workflows) {

@@ -16,6 +16,7 @@
  * Action metadata (action.yml) also gets: node actions run on node24 from their dist/ stub, and
  * input names are kebab-case (DESIGN §3, §4).
  */
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLMap } from 'yaml';
 import { actionNameOfMetadata, distEntryOf, distPostEntryOf } from './actions.js';
@@ -340,4 +341,26 @@ function parseYaml(text: string, file: string): Parsed {
 
 function lineOf(lines: LineCounter, node: Node | null | undefined): number {
   return node?.range ? lines.linePos(node.range[0]).line : 0;
+}
+
+/**
+ * What `$/<path>` may name in the repository at `root`: each `actions/<name>` folder holding an
+ * action.yml, and each `.github/workflows/*.yml` file.
+ */
+export function selfPathsOf(root: string): Set<string> {
+  const list = (dir: string): string[] => {
+    try {
+      return readdirSync(path.join(root, dir));
+    } catch {
+      return [];
+    }
+  };
+  return new Set([
+    ...list('actions')
+      .filter((name) => existsSync(path.join(root, 'actions', name, 'action.yml')))
+      .map((name) => `actions/${name}`),
+    ...list('.github/workflows')
+      .filter((name) => /\.ya?ml$/.test(name))
+      .map((name) => `.github/workflows/${name}`),
+  ]);
 }
