@@ -17,7 +17,9 @@ import {
 import { evaluateCondition } from '../../scripts/lib/demo-expressions.js';
 import {
   ConcurrencyGroups,
+  failFastOf,
   makeToolbox,
+  mergeLegOutputs,
   oidcClaims,
   secretsForCall,
   unresolvedReferences,
@@ -273,6 +275,25 @@ describe('7. secrets cross only when passed', () => {
     const nested = permissionsOf(images.jobs.plan!.permissions);
     expect(() => checkNested(nested, granted, 'images.yml job plan')).toThrow(
       /requesting 'id-token: write', but is only allowed 'id-token: none'/,
+    );
+  });
+});
+
+describe('matrix outputs and fail-fast as GitHub has them', () => {
+  it('legs’ outputs combine; an empty or secret-bearing value is never sent', () => {
+    const first = mergeLegOutputs({}, { a: '1', b: 'x' });
+    expect(mergeLegOutputs(first, { a: '', b: 'y', c: 'has s3cret inside' }, ['s3cret'])).toEqual({
+      a: '1',
+      b: 'y',
+    });
+  });
+
+  it('fail-fast is on unless a strategy turns it off; images.yml turns it off', () => {
+    expect(failFastOf(undefined)).toBe(true);
+    expect(failFastOf({})).toBe(true);
+    expect(failFastOf({ 'fail-fast': false })).toBe(false);
+    expect(failFastOf(loadWorkflow('.github/workflows/images.yml').jobs.images!.strategy)).toBe(
+      false,
     );
   });
 });

@@ -366,3 +366,32 @@ export function makeToolbox(dir: string, hostPath = process.env.PATH ?? ''): str
   chmodSync(path.join(dir, 'apt-get'), 0o755);
   return dir;
 }
+
+/**
+ * A matrix job's outputs as GitHub has them: the outputs of all legs combined, a later leg's value
+ * replacing an earlier one's; the runner sends no empty output and none that holds a secret
+ * (actions/runner src/Runner.Worker/JobExtension.cs: "Skip output '…' since it's empty", "… since
+ * it may contain secret"), so an empty value never erases one another leg set.
+ */
+export function mergeLegOutputs(
+  previous: Record<string, string>,
+  leg: Record<string, string>,
+  secrets: readonly string[] = [],
+): Record<string, string> {
+  const merged = { ...previous };
+  for (const [key, value] of Object.entries(leg)) {
+    if (value === '') continue;
+    if (secrets.some((s) => s !== '' && value.includes(s))) continue;
+    merged[key] = value;
+  }
+  return merged;
+}
+
+/**
+ * `strategy.fail-fast` (default true): once a leg fails, GitHub cancels the legs in progress and
+ * those not started; their result is `cancelled` (docs.github.com "Running variations of jobs in
+ * a workflow", "Handling failures").
+ */
+export function failFastOf(strategy: { 'fail-fast'?: unknown } | undefined): boolean {
+  return strategy?.['fail-fast'] === undefined ? true : strategy['fail-fast'] !== false;
+}

@@ -17,7 +17,9 @@ import {
 } from './demo-expressions.js';
 import {
   actionProblem,
+  failFastOf,
   makeToolbox,
+  mergeLegOutputs,
   oidcClaims,
   oidcRequestUrl,
   repositoryOf,
@@ -49,7 +51,7 @@ import {
   type WorkflowInput,
 } from './demo-workflow.js';
 
-export type Result = 'success' | 'failure' | 'skipped';
+export type Result = 'success' | 'failure' | 'skipped' | 'cancelled';
 
 export interface StepTrace {
   /** e.g. `images/images[0]/build`. */
@@ -246,22 +248,43 @@ export class DemoRunner {
     const legs = job.strategy?.matrix
       ? expandMatrix(evaluateValue(job.strategy.matrix, contexts))
       : [undefined];
-    let outcome: JobResult = { result: 'success', outputs: {} };
+    let outputs: Record<string, string> = {};
     let anyFailed = false;
+    let anyCancelled = false;
+    let last: Result = 'success';
+    const failFast = job.strategy?.matrix !== undefined && failFastOf(job.strategy);
     for (const [index, matrix] of legs.entries()) {
       const legLabel = legs.length > 1 || matrix ? `${label}[${index}]` : label;
+      if (anyFailed && failFast) {
+        // fail-fast: the legs after a failure are cancelled.
+        this.o.print(`${indent(legLabel)}○ cancelled (strategy.fail-fast)`);
+        this.trace.jobs.push({
+          job: legLabel,
+          name: id,
+          result: 'cancelled',
+          outputs: {},
+          summary: '',
+        });
+        anyCancelled = true;
+        continue;
+      }
       const legContexts: Contexts = {
         ...contexts,
         matrix: matrix ?? {},
-        strategy: { 'job-index': index, 'job-total': legs.length, 'fail-fast': false },
+        strategy: { 'job-index': index, 'job-total': legs.length, 'fail-fast': failFast },
       };
       const leg = job.uses
         ? await this.runCalledWorkflow(job, legContexts, legLabel, permissions, secrets)
         : await this.runSteps(workflow, id, job, legContexts, legLabel, permissions);
       anyFailed ||= leg.result === 'failure';
-      // Matrix legs overwrite each other's job outputs (DESIGN §10): the last one wins.
-      outcome = { result: anyFailed ? 'failure' : leg.result, outputs: leg.outputs };
+      last = leg.result;
+      // Legs' outputs combine; an empty or secret-bearing value is never sent (DESIGN §10).
+      outputs = mergeLegOutputs(outputs, leg.outputs, Object.values(secrets));
     }
+    const outcome: JobResult = {
+      result: anyFailed ? 'failure' : anyCancelled ? 'cancelled' : last,
+      outputs,
+    };
     return outcome;
   }
 
