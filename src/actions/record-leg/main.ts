@@ -17,7 +17,9 @@ export async function run(): Promise<void> {
       record.os,
       String(leg['image-version'] || record['kubernetes-version']),
     );
-    const file = path.resolve(directory, `${name}.json`);
+    // path.join, not path.resolve: the bundler rewrites resolve() calls it takes for assets.
+    const base = path.isAbsolute(directory) ? directory : path.join(process.cwd(), directory);
+    const file = path.join(base, `${name}.json`);
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);
     actionsLogger.info(JSON.stringify(record, null, 2));
