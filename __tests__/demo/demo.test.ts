@@ -77,7 +77,8 @@ function expectWiring(trace: RunTrace, validated: boolean): void {
     'staging-definition': leg!['staging-definition'],
     'production-definition': leg!['production-definition'],
     'security-type': leg!['security-type'],
-    promote: true,
+    // Legs do not promote: images.yml's promote job does, for all legs after one approval.
+    promote: false,
   });
   expect(build.given).toMatchObject({
     'kubernetes-version': 'v1.37.2',
@@ -120,13 +121,16 @@ function expectWiring(trace: RunTrace, validated: boolean): void {
     /^\/CommunityGalleries\/ClusterAPI-[0-9a-f-]{36}\/Images\/capi-ubun2-2404\/Versions\/1\.37\.2$/,
   );
 
-  // promote → image.yml's outputs → the leg's record → images.yml's summary
+  // publish → image.yml's outputs → the leg's record → images.yml's promote job → the summary
   expect(call.outputs).toMatchObject({
     'staging-image-version-id': staged,
-    'image-version-id': promote.outputs['image-version-id'],
-    'community-image-id': promote.outputs['community-image-id'],
-    'image-reference': promote.outputs['image-reference'],
+    'image-version-id': '',
   });
+  expect(step(trace, 'leg').outputs).toMatchObject({
+    'staging-image-version-id': staged,
+    promotable: 'true',
+  });
+  expect(step(trace, 'promotion').outputs.name).toBe('promotion-ubuntu-2404-1.37.2');
   const summary = trace.jobs.find((j) => j.job.endsWith('/summary'))!;
   expect(summary.summary).toContain(`| ${promote.outputs['community-image-id']} |`);
 
@@ -145,7 +149,7 @@ function expectWiring(trace: RunTrace, validated: boolean): void {
   ).toEqual(['promote']);
   expect(signedIn.filter((s) => s.given['client-id'] === CLIENT).length).toBe(signedIn.length - 1);
   const oidc = (trace as RunTrace & { oidc: { job: string; sub: string }[] }).oidc;
-  expect(oidc.find((o) => o.job.endsWith('/promote'))?.sub).toBe(
+  expect(oidc.find((o) => /\/promote(\[\d+\])?$/.test(o.job))?.sub).toBe(
     'repo:example@4100001/capz-images@8200002:environment:production',
   );
   expect(oidc.find((o) => o.job.endsWith('/build'))?.sub).toBe(

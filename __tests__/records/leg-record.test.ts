@@ -1,5 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
-import { legRecord, parseLegRecord, recordName, runSummary } from '../../src/records/leg-record.js';
+import {
+  legRecord,
+  parseLegRecord,
+  promotable,
+  promotionRecord,
+  recordName,
+  runSummary,
+  withPromotions,
+} from '../../src/records/leg-record.js';
 
 const needs = {
   build: { result: 'success', outputs: { 'image-version': '1.37.2' } },
@@ -75,5 +83,40 @@ describe('runSummary', () => {
   it('refuses a file that is not a record, naming it', () => {
     expect(() => parseLegRecord('{}', 'x.json')).toThrow(/x\.json is not a leg record/);
     expect(() => parseLegRecord('nope', 'y.json')).toThrow(/y\.json is not JSON/);
+  });
+});
+
+describe('promotion after all legs', () => {
+  const leg = { 'kubernetes-version': 'v1.37.2', os: 'ubuntu-2404' };
+  const published = legRecord(leg, {
+    publish: needs.publish,
+    validate: { result: 'success', outputs: { result: 'passed' } },
+  });
+
+  it('promotes only published, validated legs, or unvalidated ones when validation was skipped', () => {
+    expect(promotable(published, false)).toBe(true);
+    const failed = legRecord(leg, {
+      publish: needs.publish,
+      validate: { result: 'failure', outputs: { result: 'failed' } },
+    });
+    expect(promotable(failed, true)).toBe(false);
+    const skipped = legRecord(leg, { publish: needs.publish, validate: { result: 'skipped' } });
+    expect([promotable(skipped, false), promotable(skipped, true)]).toEqual([false, true]);
+    expect(promotable(legRecord(leg, { publish: { result: 'failure' } }), true)).toBe(false);
+  });
+
+  it('folds the promote job’s record into the leg’s for the summary', () => {
+    const promotion = promotionRecord(
+      { ...leg, 'image-version': '1.37.2' },
+      { outcome: 'success', conclusion: 'success', outputs: needs.promote.outputs },
+    );
+    const [merged] = withPromotions([published], [promotion]);
+    expect(merged!.results).toEqual({
+      publish: 'success',
+      validate: 'success',
+      promote: 'success',
+    });
+    expect(merged!['community-image-id']).toBe(needs.promote.outputs['community-image-id']);
+    expect(promotionRecord(leg, null).results).toEqual({ promote: 'skipped' });
   });
 });

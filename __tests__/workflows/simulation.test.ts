@@ -207,6 +207,7 @@ describe('5. the production identity only where production is written', () => {
     const production = signIns.filter((s) => s.clientId.includes('production-client-id'));
     expect(production.map((s) => `${s.file} ${s.id}`)).toEqual([
       '.github/workflows/image.yml promote',
+      '.github/workflows/images.yml promote',
       '.github/workflows/images.yml cleanup',
     ]);
     for (const s of production) expect(s.job.environment).toBeDefined();
@@ -244,6 +245,43 @@ describe('6. every trigger is safe to lose', () => {
       ),
     )('.github/workflows/kubernetes-release.yml');
     expect(lost(before)).toEqual(['dispatch-v1.34.2']);
+  });
+});
+
+describe('6. one approval per run, and no leg holding a slot while it waits', () => {
+  /** Jobs of a run of images.yml that wait on an environment, and whether any is in a max-parallel matrix. */
+  const gates = (images: Workflow): { perLeg: boolean; afterAll: boolean } => {
+    const call = images.jobs.images!;
+    const promoteInLegs = evaluateCondition(
+      String(call.with!.promote).replace(/^\$\{\{\s*|\s*\}\}$/g, ''),
+      { needs: { plan: { outputs: { promote: 'true' } } }, matrix: { prerelease: false } },
+      { failed: false, cancelled: false },
+    );
+    const after = images.jobs.promote;
+    return {
+      perLeg: promoteInLegs,
+      afterAll:
+        after?.environment !== undefined &&
+        (after.strategy as { 'max-parallel'?: unknown } | undefined)?.['max-parallel'] ===
+          undefined,
+    };
+  };
+
+  it('images.yml: legs do not wait for reviewers; one promote job after them all does', () => {
+    expect(gates(loadWorkflow('.github/workflows/images.yml'))).toEqual({
+      perLeg: false,
+      afterAll: true,
+    });
+    // Before: every leg promoted in its own environment job, inside max-parallel: 4.
+    const before = loader((_f, t) =>
+      t
+        .replace(
+          '      promote: false\n',
+          "      promote: ${{ needs.plan.outputs.promote == 'true' && !matrix.prerelease }}\n",
+        )
+        .replace(/\n  promote:\n[\s\S]*?\n\n(?=  # Production)/, '\n'),
+    )('.github/workflows/images.yml');
+    expect(gates(before)).toEqual({ perLeg: true, afterAll: false });
   });
 });
 

@@ -113,3 +113,55 @@ export function runSummary(records: readonly LegRecord[]): string {
   }
   return `${lines.join('\n')}\n`;
 }
+
+/**
+ * Whether images.yml's promote job may promote a leg: published, and validated (or validation
+ * skipped on purpose). Only the tested bits, as image.yml's own promote job decides.
+ */
+export function promotable(record: LegRecord, skipValidation: boolean): boolean {
+  if (record.results.publish !== 'success' || !record['staging-image-version-id']) return false;
+  if (record['validation-result'] === 'passed' && record.results.validate === 'success')
+    return true;
+  return skipValidation && record.results.validate === 'skipped';
+}
+
+/** What images.yml's promote job records for a leg: its promote step as `toJSON(steps.promote)`. */
+export function promotionRecord(
+  leg: { 'kubernetes-version'?: unknown; os?: unknown; 'image-version'?: unknown },
+  step: { outcome?: string; conclusion?: string; outputs?: Record<string, string> } | null,
+): LegRecord {
+  const record = legRecord(leg, {
+    promote: {
+      result: step?.conclusion ?? step?.outcome ?? 'skipped',
+      outputs: step?.outputs ?? {},
+    },
+  });
+  if (typeof leg['image-version'] === 'string' && leg['image-version']) {
+    record['image-version'] = leg['image-version'];
+  }
+  return record;
+}
+
+/**
+ * A leg's record with its promotion (a record of images.yml's promote job, named
+ * `promotion-<os>-<version>`) folded in: the promote result and production IDs come from there.
+ */
+export function withPromotions(
+  records: readonly LegRecord[],
+  promotions: readonly LegRecord[],
+): LegRecord[] {
+  return records.map((r) => {
+    const p = promotions.find(
+      (x) => x.os === r.os && x['kubernetes-version'] === r['kubernetes-version'],
+    );
+    if (!p) return r;
+    const merged: LegRecord = {
+      ...r,
+      results: { ...r.results, promote: p.results.promote ?? 'skipped' },
+    };
+    for (const key of ['image-version-id', 'community-image-id', 'image-reference'] as const) {
+      if (p[key]) merged[key] = p[key];
+    }
+    return merged;
+  });
+}
