@@ -279,7 +279,7 @@ describe('6. one approval per run, and no leg holding a slot while it waits', ()
           '      promote: false\n',
           "      promote: ${{ needs.plan.outputs.promote == 'true' && !matrix.prerelease }}\n",
         )
-        .replace(/\n  promote:\n[\s\S]*?\n\n(?=  # Production)/, '\n'),
+        .replace(/\n {2}promote:\n[\s\S]*?\n\n(?= {2}# Production)/, '\n'),
     )('.github/workflows/images.yml');
     expect(gates(before)).toEqual({ perLeg: true, afterAll: false });
   });
