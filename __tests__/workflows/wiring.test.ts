@@ -291,6 +291,7 @@ describe('concurrency and artifacts', () => {
   it.each([
     ['.github/workflows/image.yml', 'publish'],
     ['.github/workflows/image.yml', 'promote'],
+    ['.github/workflows/images.yml', 'promote'],
     ['.github/workflows/images.yml', 'cleanup'],
   ])('%s job %s queues per gallery (and image version) without cancelling', (file, id) => {
     const job = workflows.find((w) => w.file === file)!.jobs[id]!;
