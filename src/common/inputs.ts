@@ -216,6 +216,19 @@ export function getKeyValueInput(read: InputReader, name: string): Record<string
 }
 
 // ---------------------------------------------------------------------------------------------
+// Timing: every action that waits on Azure reads these two the same way
+
+/** `timeout-minutes`: how long the whole step may wait, 1 to `max` minutes. */
+export function getTimeoutMinutes(read: InputReader, defaultValue: number, max = 1440): number {
+  return getIntegerInput(read, 'timeout-minutes', { min: 1, max, defaultValue });
+}
+
+/** `poll-interval-seconds`: how often progress is read and logged, 1 to `max` seconds. */
+export function getPollIntervalSeconds(read: InputReader, defaultValue: number, max = 600): number {
+  return getIntegerInput(read, 'poll-interval-seconds', { min: 1, max, defaultValue });
+}
+
+// ---------------------------------------------------------------------------------------------
 // Target regions
 
 /** One replication target as the user wrote it: a region, and what is unset takes the defaults. */

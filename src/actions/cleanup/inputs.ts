@@ -18,6 +18,7 @@ import {
   getIntegerInput,
   getListInput,
   getOptionalInput,
+  getPollIntervalSeconds,
   type InputReader,
   parseHttpsUrl,
 } from '../../common/inputs.js';
@@ -118,11 +119,7 @@ export function getCleanupInputs(read: InputReader): CleanupSettings {
       max: 32,
       defaultValue: CLEANUP_DEFAULTS['max-concurrency'],
     }),
-    pollIntervalSeconds: getIntegerInput(read, 'poll-interval-seconds', {
-      min: 1,
-      max: 600,
-      defaultValue: CLEANUP_DEFAULTS['poll-interval-seconds'],
-    }),
+    pollIntervalSeconds: getPollIntervalSeconds(read, CLEANUP_DEFAULTS['poll-interval-seconds']),
   };
 }
 

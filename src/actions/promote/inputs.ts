@@ -23,10 +23,11 @@ import {
   type AzureConnectionSettings,
   getAzureConnectionInputs,
   getEnumInput,
-  getIntegerInput,
   getKeyValueInput,
   getOptionalInput,
+  getPollIntervalSeconds,
   getRequiredInput,
+  getTimeoutMinutes,
   type InputReader,
   parseFutureDate,
 } from '../../common/inputs.js';
@@ -122,16 +123,8 @@ export function getPromoteInputs(read: InputReader, now: Date): PromoteSettings 
     ifExists: getEnumInput(read, 'if-exists', IF_EXISTS_POLICIES, PROMOTE_DEFAULTS['if-exists']),
     sharing: readSharing(read, PROMOTE_DEFAULTS.sharing),
     ...optional('validationReport', getOptionalInput(read, 'validation-report')),
-    timeoutMinutes: getIntegerInput(read, 'timeout-minutes', {
-      min: 1,
-      max: 1440,
-      defaultValue: PROMOTE_DEFAULTS['timeout-minutes'],
-    }),
-    pollIntervalSeconds: getIntegerInput(read, 'poll-interval-seconds', {
-      min: 1,
-      max: 600,
-      defaultValue: PROMOTE_DEFAULTS['poll-interval-seconds'],
-    }),
+    timeoutMinutes: getTimeoutMinutes(read, PROMOTE_DEFAULTS['timeout-minutes']),
+    pollIntervalSeconds: getPollIntervalSeconds(read, PROMOTE_DEFAULTS['poll-interval-seconds']),
   };
 }
 
