@@ -34,6 +34,7 @@ import { kubeconfigSource, loadKubeconfig } from '../../validate/cluster/kubectl
 import type { KubeconfigSource } from '../../validate/cluster/kubectl.js';
 import { checkTemplateShape, parseManifest } from '../../validate/cluster/template.js';
 import { optional, requiredName } from '../shared/gallery-inputs.js';
+import type { LoadedClusterInputs } from '../../validate/validate.js';
 
 /** A VM or cluster answers quickly; polling it less than every 5 minutes is enough. */
 export const VALIDATE_POLL_MAX_SECONDS = 300;
@@ -203,13 +204,7 @@ function readClusterInputs(read: InputReader): ClusterInputs | undefined {
   };
 }
 
-/** The cluster-mode files, read and checked (still before any Azure call). */
-export interface LoadedClusterInputs {
-  readonly kubeconfig: string;
-  /** Undefined: CAPZ's default flavor, chosen once the image's OS is known. */
-  readonly template?: { readonly text: string; readonly shown: string };
-  readonly cniManifest?: string;
-}
+export type { LoadedClusterInputs } from '../../validate/validate.js';
 
 /**
  * Reads the kubeconfig (a kubeconfig?), the cluster template (an AzureMachineTemplate in it?) and
