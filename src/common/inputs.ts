@@ -284,9 +284,9 @@ export function getTargetRegionsInput(read: InputReader, name: string): TargetRe
 }
 
 // ---------------------------------------------------------------------------------------------
-// Azure connection inputs, common to every action that talks to Azure (DESIGN §4, §5)
+// Azure connection inputs, common to every action that talks to Azure (docs/design.md, "contracts" and "authentication")
 
-/** The inputs every action that talks to Azure has (DESIGN §4), in their usual order. */
+/** The inputs every action that talks to Azure has (docs/design.md, "contracts"), in their usual order. */
 export const AZURE_CONNECTION_INPUTS = [
   'subscription-id',
   'tenant-id',

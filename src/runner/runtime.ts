@@ -74,7 +74,7 @@ export function runUrl(env: NodeJS.ProcessEnv = process.env): string | undefined
 }
 
 /**
- * Signs in the way DESIGN §5 orders it, with the Actions runtime supplying fresh GitHub ID
+ * Signs in the way docs/design.md ("authentication") orders it, with the Actions runtime supplying fresh GitHub ID
  * tokens and masking every secret and token before it could reach the log.
  */
 export function signInFromRunner(azure: AzureSignIn): SignedInCredential {

@@ -1,5 +1,5 @@
 /**
- * Reads and validates every cleanup input (DESIGN §4) before any Azure call. Cleanup deletes,
+ * Reads and validates every cleanup input (docs/design.md, "contracts") before any Azure call. Cleanup deletes,
  * so it is a dry run unless `dry-run` is explicitly `false`.
  */
 import { InputError } from '../../common/errors.js';

@@ -1,5 +1,5 @@
 /**
- * Reads and validates every promote input (DESIGN §4) before any Azure call. Promote copies a
+ * Reads and validates every promote input (docs/design.md, "contracts") before any Azure call. Promote copies a
  * validated staging version into the production gallery, so most of what publish-to-gallery
  * asks for is read from the source instead: the definition's fixed properties always, the
  * identifier, definition name and version name unless given.

@@ -1,5 +1,5 @@
 /**
- * Reads and validates every input of publish-to-gallery (DESIGN §4) into one typed settings
+ * Reads and validates every input of publish-to-gallery (docs/design.md, "contracts") into one typed settings
  * object, before any Azure call: a bad input fails here, naming the input, and nothing is
  * created. Defaults live in {@link PUBLISH_TO_GALLERY_DEFAULTS} only; action.yml must declare
  * the same values.

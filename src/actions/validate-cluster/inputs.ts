@@ -1,5 +1,5 @@
 /**
- * Reads and validates every validate-cluster input (DESIGN §4) before any Azure call: a bad
+ * Reads and validates every validate-cluster input (docs/design.md, "contracts") before any Azure call: a bad
  * input fails naming it, and nothing is created. Defaults live in
  * {@link VALIDATE_CLUSTER_DEFAULTS} only; action.yml states the same values.
  */
