@@ -305,14 +305,26 @@ export interface CapzImageTarget {
  */
 export function capzImageTarget(os: string, input = 'os'): CapzImageTarget {
   checkName(osTargetRule, input, os);
-  const words = os.split('-');
+  const words = imageBuilderWords(os.split('-'));
   const confidential = words.includes('cvm');
   return {
     os,
-    stagingDefinition: CAPZ_PREFIX + os,
+    stagingDefinition: CAPZ_PREFIX + words.join('-'),
     productionDefinition: CAPZ_PREFIX + words.map((w) => PRODUCTION_WORDS[w] ?? w).join('-'),
     osType: words[0] === 'windows' ? 'Windows' : 'Linux',
     hyperVGeneration: confidential || words.includes('gen2') ? 'V2' : 'V1',
     securityType: confidential ? 'ConfidentialVmSupported' : 'Standard',
   };
+}
+
+/**
+ * The words of a definition name in image-builder's order: for a Windows confidential target
+ * init-sig.sh names the definition `windows-2022-cvm-containerd` (image-builder
+ * images/capi/packer/azure/scripts/init-sig.sh l. 106-108), because packer-windows.json always
+ * appends the runtime last (l. 45) to `capi-windows-2022-cvm` (azure-sig-cvm.json l. 2).
+ */
+function imageBuilderWords(words: string[]): string[] {
+  const runtime = words.indexOf('containerd');
+  if (words[0] !== 'windows' || runtime < 0 || words.at(-1) !== 'cvm') return words;
+  return [...words.slice(0, runtime), ...words.slice(runtime + 1, -1), 'cvm', 'containerd'];
 }

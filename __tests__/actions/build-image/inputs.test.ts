@@ -98,6 +98,7 @@ describe('build-image getInputs', () => {
       kind: 'image-builder',
       path: 'image-builder',
       skipKubeProxyCheck: false,
+      ifExists: 'skip',
       location: 'westus2',
       resourceGroup: 'cluster-api-gallery',
       gallery: 'staging_gallery',

@@ -11,6 +11,7 @@ import type { PackerSignInRequest } from '../../build/packer-sign-in.js';
 import type { QemuImg } from '../../build/qemu-img.js';
 import type { Fetch } from '../../build/source.js';
 import type { RetryPolicy } from '../../build/upload.js';
+import type { StagingApi } from '../../build/staging-version.js';
 import type { Logger } from '../../common/logger.js';
 import type { BuildImageSettings } from './inputs.js';
 import { buildWithImageBuilder, buildWithPacker } from './packer-builders.js';
@@ -46,6 +47,11 @@ export interface BuildContext {
   readonly run?: RunCommand;
   /** How often the Azure CLI session is renewed during an OIDC image-builder build. */
   readonly cliRefreshMs?: number;
+  /**
+   * The staging gallery, for image-builder: an existing version decided on before the build
+   * (`if-exists`), the captured managed image deleted once the version holds its bits.
+   */
+  readonly staging?: StagingApi;
 }
 
 /** The image as built: every field an output. */

@@ -43,6 +43,7 @@ import {
   parseHttpsUrl,
 } from '../../github/inputs.js';
 import { imageVersionForKubernetes } from '../../kubernetes/version.js';
+import { IF_EXISTS, type IfExists } from '../../build/staging-version.js';
 
 export const BUILDERS = ['image-builder', 'packer', 'disk', 'stemcell'] as const;
 export type Builder = (typeof BUILDERS)[number];
@@ -63,6 +64,7 @@ export const BUILD_IMAGE_INPUTS = [
   'image-builder-path',
   'kubernetes-deb-version',
   'skip-kube-proxy-check',
+  'if-exists',
   'packer-template',
   'packer-vars',
   'source-disk',
@@ -77,6 +79,8 @@ export const BUILD_IMAGE_DEFAULTS = {
   /** CAPZ's own way of building its reference images. */
   builder: 'image-builder',
   'skip-kube-proxy-check': false,
+  /** An existing, Succeeded staging version is the result; the build is not run again. */
+  'if-exists': 'skip',
   /** Eight 4 MiB pages in flight fill a runner's link without tripping storage throttling. */
   'upload-concurrency': 8,
 } as const satisfies Record<string, string | number | boolean>;
@@ -111,6 +115,7 @@ const CONTEXT_INPUTS: Readonly<Record<string, readonly Builder[]>> = {
   'hyper-v-generation': ['packer', 'disk'],
   gallery: ['image-builder', 'packer'],
   location: ['image-builder', 'packer'],
+  'if-exists': ['image-builder'],
 };
 
 /** What the image is called and is, as far as the inputs tell (builders may fill in more). */
@@ -151,6 +156,8 @@ export type BuilderSettings =
       readonly debVersion?: string;
       /** `skip-kube-proxy-check`: Windows targets skip the kube-proxy image check. */
       readonly skipKubeProxyCheck: boolean;
+      /** `if-exists`: what to do, before the build, about a staging version that exists. */
+      readonly ifExists: IfExists;
       readonly location: string;
       readonly resourceGroup: string;
       readonly gallery: string;
@@ -395,6 +402,7 @@ function readBuilder(
           'skip-kube-proxy-check',
           BUILD_IMAGE_DEFAULTS['skip-kube-proxy-check'],
         ),
+        ifExists: getEnumInput(read, 'if-exists', IF_EXISTS, BUILD_IMAGE_DEFAULTS['if-exists']),
         location: region,
         resourceGroup,
         gallery,

@@ -2,6 +2,7 @@ import * as core from '@actions/core';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createClients } from '../../azure/clients.js';
 import { azurePageBlobTarget } from '../../build/page-blob.js';
 import { environmentInputReader } from '../../github/inputs.js';
 import {
@@ -50,6 +51,9 @@ export async function run(): Promise<void> {
           getIdToken: (audience) => core.getIDToken(audience),
         },
         env: process.env,
+        ...(settings.builder.kind === 'image-builder'
+          ? { staging: createClients(settings.azure, signedIn.credential, USER_AGENT).compute }
+          : {}),
         provenance: {
           ...(process.env.GITHUB_REPOSITORY ? { repository: process.env.GITHUB_REPOSITORY } : {}),
           ...(process.env.GITHUB_SHA ? { commit: process.env.GITHUB_SHA } : {}),
