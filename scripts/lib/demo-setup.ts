@@ -29,6 +29,18 @@ export async function startStandIn(dataDir: string): Promise<Emulator> {
     ...getCACertificates('default'),
     readFileSync(emulator.caCertPath, 'utf8'),
   ]);
+  // The stand-in's Entra takes an OIDC assertion only through a federated credential of the
+  // client, as Entra does: the one the demo's jobs present (main branch, no environment).
+  await admin(emulator, '/clients', {
+    clientId: CLIENT,
+    federatedCredentials: [
+      {
+        name: 'demo-main',
+        issuer: `${emulator.authorityHost}/_actions`,
+        subject: 'repo:local/compute-gallery-actions:ref:refs/heads/main',
+      },
+    ],
+  });
   return emulator;
 }
 
