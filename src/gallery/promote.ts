@@ -103,8 +103,10 @@ export async function promote(
   const provenance: Record<string, string> = { ...ctx.provenance, 'promoted-from': s.id };
   if (ctx.provenance['published-by']) provenance['promoted-by'] = ctx.provenance['published-by'];
   delete provenance['published-by'];
-  if (settings.validationReport)
+  if (settings.validationReport) {
     provenance['validation-report-sha256'] = await fileSha256(settings.validationReport);
+    Object.assign(provenance, await imageBuilderTags(settings.validationReport));
+  }
   const result = await publish(publishSettings, {
     ...ctx,
     digest: sourceVersion.tags?.[DIGEST_TAG] ?? `source:${s.id.toLowerCase()}`,
@@ -191,4 +193,22 @@ async function fileSha256(path: string): Promise<string> {
       `Input 'validation-report': cannot read '${path}': ${(err as Error).message}`,
     );
   }
+}
+
+/**
+ * image-builder's version and commit as the validated image stated them (the report's
+ * `imageBuilder`, from its /etc/image-builder-release), as tags of the production version.
+ */
+export async function imageBuilderTags(reportPath: string): Promise<Record<string, string>> {
+  let report: { imageBuilder?: { version?: unknown; commit?: unknown } };
+  try {
+    report = JSON.parse(await readFile(reportPath, 'utf8')) as typeof report;
+  } catch {
+    return {};
+  }
+  const tags: Record<string, string> = {};
+  const { version, commit } = report.imageBuilder ?? {};
+  if (typeof version === 'string' && version) tags['image-builder-version'] = version;
+  if (typeof commit === 'string' && commit) tags['image-builder-commit'] = commit;
+  return tags;
 }

@@ -95,7 +95,10 @@ export async function run(): Promise<void> {
         subscriptionId: settings.azure.subscriptionId,
         image,
         kubernetesVersion: settings.kubernetesVersion,
-        provenanceFile: settings.provenanceFile ?? DEFAULT_PROVENANCE_FILES[image.osType],
+        // image-builder images must state their provenance; others are checked when asked.
+        provenanceFile:
+          settings.provenanceFile ??
+          (image.builtByImageBuilder ? DEFAULT_PROVENANCE_FILES[image.osType] : ''),
         ...(settings.vmSize ? { vmSize: settings.vmSize } : {}),
         ...(settings.containerdVersion ? { containerdVersion: settings.containerdVersion } : {}),
         timeoutMs: settings.timeoutMinutes * 60_000,
