@@ -151,6 +151,20 @@ export const publicNamePrefixRule = characterRule({
   allowed: /^[A-Za-z0-9]$/,
 });
 
+/** A community gallery's public name: the prefix, a dash and a GUID (docs/design.md §7). */
+export const communityPublicNameRule: NameRule = {
+  expected:
+    "a community gallery public name: its prefix, '-' and a GUID, " +
+    "e.g. 'ClusterAPI-f72ceb4f-5159-4c26-a0fe-2ea738f0d019'",
+  problem(value) {
+    return /^[A-Za-z0-9]{5,16}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(
+      value,
+    )
+      ? undefined
+      : 'it is not a prefix followed by a GUID';
+  },
+};
+
 function identifierPartRule(part: string, maxLength: number): NameRule {
   return characterRule({
     expected: `an image ${part}: 1-${maxLength} letters, digits, '-', '_' and '.', not ending with '.'`,
