@@ -15,6 +15,7 @@ import {
 import { declaredInputs } from '../../runner/spec.js';
 import { BUILD_IMAGE } from './spec.js';
 import { buildImage } from '../../build/builders/build.js';
+import { capzImageTarget } from '../../gallery/names.js';
 import { getInputs } from './inputs.js';
 import { buildSummary } from './summary.js';
 
@@ -64,6 +65,8 @@ export async function run(): Promise<void> {
         'storage-account-id': result.vhd?.storageAccountId,
         'os-type': result.image.osType,
         'hyper-v-generation': result.image.hyperVGeneration,
+        // One security type per OS target, whichever workflow publishes it (issue 10 item 10).
+        'security-type': settings.os ? capzImageTarget(settings.os).securityType : undefined,
         'image-definition': result.image.definition,
         'image-version': result.image.version,
         manifest: result.manifestPath,
