@@ -12,10 +12,7 @@ import {
 } from '../../runner/runtime.js';
 import { declaredInputs } from '../../runner/spec.js';
 import { VALIDATE_CLUSTER } from './spec.js';
-import {
-  CAPZ_DEFAULT_TEMPLATES,
-  CAPZ_TEMPLATE_SOURCE,
-} from '../../validate/cluster/capz-templates.js';
+import { capzReleaseTemplate } from '../../validate/cluster/capz-release.js';
 import { DEFAULT_PROVENANCE_FILES } from '../../validate/checks.js';
 import { validateCluster } from '../../validate/cluster/cluster.js';
 import { readImage } from '../../validate/image.js';
@@ -65,10 +62,17 @@ export async function run(): Promise<void> {
           image,
           kubernetesVersion: settings.kubernetesVersion,
           kubeconfig: cluster.kubeconfig,
-          template: cluster.template ?? {
-            text: CAPZ_DEFAULT_TEMPLATES[image.osType],
-            shown: `CAPZ default (${image.osType}) flavor, ${CAPZ_TEMPLATE_SOURCE}`,
-          },
+          template:
+            cluster.template ??
+            (await capzReleaseTemplate(
+              {
+                release: settings.cluster.capzRelease,
+                releasesUrl: settings.cluster.capzReleasesUrl,
+                osType: image.osType,
+                cacheDir: process.env.RUNNER_TEMP ?? tmpdir(),
+              },
+              { logger: actionsLogger },
+            )),
           namespace: settings.cluster.namespace,
           controlPlaneCount: settings.cluster.controlPlaneCount,
           workerCount: settings.cluster.workerCount,
