@@ -151,7 +151,7 @@ export const publicNamePrefixRule = characterRule({
   allowed: /^[A-Za-z0-9]$/,
 });
 
-/** A community gallery's public name: the prefix, a dash and a GUID (docs/design.md §7). */
+/** A community gallery's public name: the prefix, a dash and a GUID (docs/design.md, "Azure Compute Gallery facts"). */
 export const communityPublicNameRule: NameRule = {
   expected:
     "a community gallery public name: its prefix, '-' and a GUID, " +
@@ -275,7 +275,7 @@ export type ReplicationMode = (typeof REPLICATION_MODES)[number];
 export const MAX_REPLICAS_PER_REGION = 100;
 
 // ---------------------------------------------------------------------------------------------
-// CAPZ naming (DESIGN §8). CAPZ hardcodes its community gallery and pins definitions by name,
+// CAPZ naming (docs/design.md, "naming"). CAPZ hardcodes its community gallery and pins definitions by name,
 // so these names are an interface, not a style.
 
 /** Production names avoid trademarks as whole words: `ubuntu` → `ubun2`, `windows` → `win`. */

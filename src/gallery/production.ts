@@ -1,6 +1,6 @@
 /**
- * What promote finds in the production gallery before it writes anything (docs/design.md §8,
- * §12): the gallery must exist unless the caller asked for a new one, its public name must be
+ * What promote finds in the production gallery before it writes anything (docs/design.md,
+ * "names CAPZ depends on" and "contracts of the real tools"): the gallery must exist unless the caller asked for a new one, its public name must be
  * the one CAPZ looks up when the caller pins it, and an existing definition is taken as it is.
  */
 import type { ComputeManagementClient, Gallery, GalleryImage } from '@azure/arm-compute';

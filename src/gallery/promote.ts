@@ -35,13 +35,13 @@ export interface PromoteRequest {
   readonly location: string;
   /** `gallery`: the production gallery. */
   readonly gallery: string;
-  /** `image-definition`; unset: the source's, with CAPZ's production naming (DESIGN §8). */
+  /** `image-definition`; unset: the source's, with CAPZ's production naming (docs/design.md, "naming"). */
   readonly imageDefinition?: string;
   /** `image-version`; unset: the source version's name. */
   readonly imageVersion?: string;
   /**
    * `publisher`/`offer`/`sku` for a new production definition; each unset one is copied from
-   * the source definition. An existing definition keeps its own identifier (docs/design.md §12).
+   * the source definition. An existing definition keeps its own identifier (docs/design.md, "contracts of the real tools").
    */
   readonly identifier: {
     readonly publisher?: string;
@@ -233,7 +233,7 @@ export function toPublishSettings(
   };
 }
 
-/** `capi-ubuntu-2404` → `capi-ubun2-2404` (DESIGN §8); other names stay as they are. */
+/** `capi-ubuntu-2404` → `capi-ubun2-2404` (docs/design.md, "naming"); other names stay as they are. */
 export function productionDefinitionName(staging: string): string {
   if (!staging.startsWith('capi-')) return staging;
   try {
