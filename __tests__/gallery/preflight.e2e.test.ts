@@ -111,7 +111,7 @@ describe('image.yml', () => {
   it('checks what promote needs as the first step of its first job', () => {
     const workflow = loadWorkflow('.github/workflows/image.yml');
     const first = workflow.jobs.build!.steps![0]!;
-    expect(first.uses).toMatch(/\/actions\/preflight@/);
+    expect(first.uses).toBe('$/actions/preflight');
     for (const input of ['publisher-uri', 'public-name-prefix', 'gallery', 'create-gallery']) {
       expect(first.with).toHaveProperty(input);
     }
