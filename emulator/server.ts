@@ -11,6 +11,7 @@ import type { AdminContext } from './admin.js';
 import { Arm } from './arm.js';
 import type { ArmSettings } from './arm.js';
 import { BlobService } from './blob.js';
+import { AttestationsApi } from './attestations.js';
 import { ensureTlsMaterial } from './certs.js';
 import { Faults } from './faults.js';
 import { GITHUB_API_PREFIX, GitHubApi } from './github.js';
@@ -82,6 +83,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const identity = new Identity(entraKey, oidcKey, store, settings, oidcRequestToken);
   const faults = new Faults();
   const github = new GitHubApi(dataDir);
+  const attestations = new AttestationsApi(dataDir);
   const throttle = new WriteThrottle(() => settings.writesPerSecond);
   const requests: RequestRecord[] = [];
   let seq = 0;
@@ -169,16 +171,18 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
             failOperation,
           };
           if (host === 'login') {
-            out = github.handle(parsed) ??
+            out = attestations.handle(parsed) ??
+              github.handle(parsed) ??
               identity.handle(parsed) ?? {
                 status: 404,
                 body: { error: 'not_found', error_description: `No route for ${path}` },
               };
           } else if (isAdmin) {
-            out = handleAdmin(adminContext, parsed) ?? {
-              status: 404,
-              body: { error: { code: 'NotFound', message: `No admin route ${path}` } },
-            };
+            out = attestations.admin(parsed) ??
+              handleAdmin(adminContext, parsed) ?? {
+                status: 404,
+                body: { error: { code: 'NotFound', message: `No admin route ${path}` } },
+              };
           } else {
             identity.authorizeArm(parsed);
             out = await arm.handle(parsed);
