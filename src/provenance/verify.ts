@@ -40,7 +40,7 @@ export interface VerificationResult {
 }
 
 export interface TrustedKey {
-  /** The key hint bundles carry (`verificationMaterial.publicKey.hint`). */
+  /** The key hint bundles carry (`verificationMaterial.publicKey.hint`); `*`: any hint. */
   hint: string;
   /** SPKI PEM of an ECDSA P-256 key. */
   pem: string;
@@ -97,7 +97,7 @@ export function verifyAttestation(
     };
   }
   const hint = bundle.verificationMaterial.content.publicKey.hint;
-  const key = trustedKeys.find((k) => k.hint === hint);
+  const key = trustedKeys.find((k) => k.hint === hint) ?? trustedKeys.find((k) => k.hint === '*');
   if (!key) {
     return {
       status: 'digest-matches',
@@ -127,7 +127,7 @@ export function verifyAttestation(
   }
   return {
     status: 'verified',
-    reason: `signed by trusted key '${hint}'; subject digest matches`,
+    reason: `signature verifies with the trusted key (hint '${hint}'); subject digest matches`,
     ...predicateType,
   };
 }
