@@ -132,7 +132,11 @@ export function buildCatalog(
           (v) => v.kubernetesMinor !== null && filters.minors.includes(v.kubernetesMinor),
         );
   if (filters.minors.length > 0 && inMinor.length === 0) {
-    const present = [...new Set(versions.map((v) => v.kubernetesMinor).filter(Boolean))].join(', ');
+    const present = [
+      ...new Set(versions.map((v) => v.kubernetesMinor).filter((m): m is string => m !== null)),
+    ]
+      .sort((a, b) => Number(b.split('.')[1]) - Number(a.split('.')[1]))
+      .join(', ');
     throw new ConfigurationError(
       `Input 'minor-versions': ${filters.minors.map((m) => `'${m}'`).join(', ')} match${filters.minors.length === 1 ? 'es' : ''} no version (minors present: ${present || 'none'}).`,
     );
