@@ -11,7 +11,7 @@ import type { VersionOutcome } from './ensure-version.js';
 import { capzImageReference, communityImageId } from './reference.js';
 import type { SupportCalendar } from '../kubernetes/support.js';
 import { startOfIsoDate, toIsoDate } from '../kubernetes/dates.js';
-import type { PublishToGallerySettings } from '../actions/publish-to-gallery/inputs.js';
+import type { PublishRequest } from './request.js';
 
 /** What publishing needs from outside: clients, time, the release calendar, provenance. */
 export interface PublishContext {
@@ -44,7 +44,7 @@ export interface PublishResult {
 
 /** Resource group → gallery → definition → version, each made sure of, in that order. */
 export async function publish(
-  settings: PublishToGallerySettings,
+  settings: PublishRequest,
   ctx: PublishContext,
 ): Promise<PublishResult> {
   const { compute } = ctx.clients;
@@ -164,7 +164,7 @@ export async function publish(
 
 /** `end-of-life-date: kubernetes` becomes the minor's end of life from the release calendar. */
 async function resolveEndOfLife(
-  settings: PublishToGallerySettings,
+  settings: PublishRequest,
   ctx: PublishContext,
 ): Promise<string | undefined> {
   const eol = settings.endOfLife;

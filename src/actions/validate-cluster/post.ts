@@ -1,4 +1,4 @@
-import * as core from '@actions/core';
+import * as runner from '../../runner/state.js';
 import { runCommand } from '../../common/exec.js';
 import {
   environmentInputReader,
@@ -29,22 +29,22 @@ const CLEANUP_TIMEOUT_MS = 20 * 60_000;
  */
 export async function run(): Promise<void> {
   await runAction(async () => {
-    const resourceGroup = core.getState(STATE.resourceGroup);
-    const cluster = core.getState(STATE.cluster);
+    const resourceGroup = runner.getState(STATE.resourceGroup);
+    const cluster = runner.getState(STATE.cluster);
     const made = resourceGroup
       ? `resource group ${resourceGroup}`
       : cluster
         ? `cluster ${cluster}`
         : '';
-    if (!made || core.getState(STATE.done) === 'true') {
-      core.info(
+    if (!made || runner.getState(STATE.done) === 'true') {
+      actionsLogger.info(
         made
           ? `Nothing to clean up: the main step already took care of ${made}.`
           : 'Nothing to clean up: the main step created nothing.',
       );
       return;
     }
-    core.info(`The main step did not finish its cleanup; deleting ${made}.`);
+    actionsLogger.info(`The main step did not finish its cleanup; deleting ${made}.`);
     const read = environmentInputReader();
     const pollIntervalMs =
       getIntegerInput(read, 'poll-interval-seconds', {
@@ -65,10 +65,10 @@ export async function run(): Promise<void> {
         );
     await writeSummary(`### validate-cluster (post): cleanup\n\n${outcome.message}\n`);
     if (outcome.deleted) {
-      core.info(outcome.message);
-      core.saveState(STATE.done, 'true');
+      actionsLogger.info(outcome.message);
+      runner.saveState(STATE.done, 'true');
     } else if (/still running/.test(outcome.message)) {
-      core.warning(outcome.message);
+      actionsLogger.warning(outcome.message);
     } else {
       throw new Error(`Could not delete ${outcome.target}: ${outcome.message}`);
     }
