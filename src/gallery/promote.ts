@@ -16,6 +16,8 @@ import type {
 } from './request.js';
 import type { IsoDate } from '../kubernetes/dates.js';
 import { publish } from './publish.js';
+import { checkVersionAttestation } from '../provenance/check.js';
+import type { AttestationSource } from '../provenance/github.js';
 import type { PublishContext, PublishResult } from './publish.js';
 
 export type PromoteEndOfLife =
@@ -72,7 +74,10 @@ const NOT_COPIED = new Set([DIGEST_TAG, 'source', 'published-by']);
  */
 export async function promote(
   settings: PromoteRequest,
-  ctx: Omit<PublishContext, 'digest'>,
+  ctx: Omit<PublishContext, 'digest'> & {
+    /** GitHub's attestations API, to check the source's attestation against. */
+    attestations?: AttestationSource;
+  },
 ): Promise<PromoteResult> {
   const { compute } = ctx.clients;
   const s = settings.source;
@@ -96,6 +101,13 @@ export async function promote(
       `Source version ${s.id} is ${sourceVersion.provisioningState}; only a Succeeded version can be promoted.`,
     );
   }
+  // Only bits that are what was attested (the attestation tag itself is carried along).
+  await checkVersionAttestation(
+    `Source version ${s.id}`,
+    sourceVersion.tags ?? {},
+    ctx.attestations,
+    ctx.logger,
+  );
   const publishSettings = toPublishSettings(settings, sourceDefinition, sourceVersion);
   ctx.logger.info(
     `Promoting ${s.gallery}/${s.imageDefinition}/${s.version} to ${settings.gallery}/${publishSettings.imageDefinition}/${publishSettings.imageVersion}.`,

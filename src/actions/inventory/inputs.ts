@@ -3,7 +3,6 @@
  * `resource-group` + `gallery` (needs read rights on it), or a community gallery by
  * `public-name` + `location` (readable by any Azure identity).
  */
-import { readFileSync } from 'node:fs';
 import { InputError } from '../../common/errors.js';
 import {
   AZURE_CONNECTION_INPUTS,
@@ -27,6 +26,7 @@ import type { CatalogFilters } from '../../gallery/inventory/catalog.js';
 import type { InventoryTarget } from '../../gallery/inventory/inventory.js';
 import { VERSION_STATES, type VersionState } from '../../gallery/inventory/schema.js';
 import type { TrustedKey } from '../../provenance/verify.js';
+import { readTrustedKey } from '../shared/attestation-inputs.js';
 
 export const INVENTORY_INPUTS = [
   ...AZURE_CONNECTION_INPUTS,
@@ -149,29 +149,4 @@ export function getInventoryInputs(
     outputDir:
       getOptionalInput(read, 'output-dir') ?? `${env.RUNNER_TEMP ?? '.'}/compute-gallery-inventory`,
   };
-}
-
-/** `attestation-public-key`: a PEM public key, inline or as a file path; trusted for any hint. */
-export function readTrustedKey(value: string | undefined): TrustedKey[] {
-  if (value === undefined) return [];
-  let pem = value;
-  if (!value.includes('-----BEGIN')) {
-    try {
-      pem = readFileSync(value, 'utf8');
-    } catch (err) {
-      throw new InputError(
-        'attestation-public-key',
-        value,
-        `Expected a PEM public key or the path of one; cannot read it: ${(err as Error).message}`,
-      );
-    }
-  }
-  if (!/-----BEGIN PUBLIC KEY-----/.test(pem)) {
-    throw new InputError(
-      'attestation-public-key',
-      value,
-      'Expected a PEM public key (BEGIN PUBLIC KEY).',
-    );
-  }
-  return [{ hint: '*', pem }];
 }

@@ -5,6 +5,7 @@
  * identifier, definition name and version name unless given.
  */
 import { InputError } from '../../common/errors.js';
+import { ATTESTATION_INPUTS } from '../shared/attestation-inputs.js';
 import { parseGalleryImageVersionId, RESOURCE_ID_FORMS } from '../../gallery/identifiers.js';
 import {
   checkName,
@@ -59,6 +60,7 @@ export const PROMOTE_INPUTS = [
   'if-exists',
   ...SHARING_INPUTS,
   'validation-report',
+  ...ATTESTATION_INPUTS,
   'timeout-minutes',
   'poll-interval-seconds',
 ] as const;

@@ -11,6 +11,7 @@ import {
 import { fetchSupportCalendar } from '../../kubernetes/fetch-support.js';
 import { versionSummary } from '../shared/summary.js';
 import { getPromoteInputs } from './inputs.js';
+import { readAttestationSource } from '../shared/attestation-inputs.js';
 import { promote } from '../../gallery/promote.js';
 
 /** promote: the validated staging version copied to the production gallery, everywhere. */
@@ -18,6 +19,7 @@ export async function run(): Promise<void> {
   await runAction(async () => {
     const now = new Date();
     const settings = getPromoteInputs(environmentInputReader(), now);
+    const attestations = readAttestationSource(environmentInputReader());
     const url = runUrl();
     const result = await promote(settings, {
       clients: azureForAction(settings.azure, 'promote'),
@@ -27,6 +29,7 @@ export async function run(): Promise<void> {
       now,
       loadSupportCalendar: () => fetchSupportCalendar({ logger: actionsLogger }),
       provenance: url ? { 'published-by': url } : {},
+      ...(attestations ? { attestations } : {}),
     });
     setOutputs({
       'image-version-id': result.version.id,
