@@ -115,21 +115,13 @@ export async function readGallery(
     gallery,
   );
   const definitions = all.filter((d) => chosen.has(d.name!));
-  const lists = await mapLimited(definitions, options.concurrency ?? 8, async (d) => {
-    const out: RawVersion[] = [];
-    try {
-      for await (const v of api.galleryImageVersions.listByGalleryImage(
-        resourceGroup,
-        gallery,
-        d.name!,
-      ))
-        out.push(privateVersion(d.name!, v));
-    } catch (err) {
-      throw azureError(err, `listing the versions of '${gallery}/${d.name}'`);
-    }
-    return out;
-  });
-  const versions = lists.flat();
+  const versions = await listVersions(
+    api,
+    resourceGroup,
+    gallery,
+    definitions.map((d) => d.name!),
+    options.concurrency,
+  );
   // Per-region state of the versions not yet done (or failed): a GET each, few by nature.
   const unsettled = versions.filter((v) => v.provisioningState !== 'Succeeded');
   await mapLimited(unsettled, options.concurrency ?? 8, async (v) => {
@@ -246,6 +238,34 @@ export async function readCommunityGallery(
     definitions: definitions.map((d) => d.raw),
     versions,
   };
+}
+
+/**
+ * The versions of the given definitions of a private gallery, with paged lists read at most
+ * `concurrency` at once: what cleanup plans from. A list failing part-way fails the read.
+ */
+export async function listVersions(
+  api: Pick<InventoryApi, 'galleryImageVersions'>,
+  resourceGroup: string,
+  gallery: string,
+  definitions: string[],
+  concurrency = 8,
+): Promise<RawVersion[]> {
+  const lists = await mapLimited(definitions, concurrency, async (definition) => {
+    const out: RawVersion[] = [];
+    try {
+      for await (const v of api.galleryImageVersions.listByGalleryImage(
+        resourceGroup,
+        gallery,
+        definition,
+      ))
+        out.push(privateVersion(definition, v));
+    } catch (err) {
+      throw azureError(err, `listing the versions of '${gallery}/${definition}'`);
+    }
+    return out;
+  });
+  return lists.flat();
 }
 
 /** The definitions chosen by name; a name the gallery does not have is an error naming it. */

@@ -121,6 +121,10 @@ export function planRetention(
           `published ${toIsoDate(v.publishedDate)}, more than ${policy.olderThanDays} days ago`,
         );
       }
+      // Nothing to do, but say what the version is (as the inventory would).
+      if (v.tags.yanked !== undefined) return entry('keep', 'yanked', `yanked: ${v.tags.yanked}`);
+      if (v.provisioningState === 'Failed')
+        return entry('keep', 'failed', 'Failed: not deleted by policy');
       return entry('keep', 'keep', 'no rule applies');
     })
     .sort(
