@@ -1,6 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { environmentInputReader } from '../../common/inputs.js';
 import { takeInventory } from '../../gallery/inventory/inventory.js';
 import { catalogMarkdown } from '../../gallery/inventory/markdown.js';
 import { fetchSupportCalendar } from '../../kubernetes/fetch-support.js';
@@ -12,6 +11,8 @@ import {
   writeSummary,
 } from '../../runner/runtime.js';
 import { getInventoryInputs } from './inputs.js';
+import { declaredInputs } from '../../runner/spec.js';
+import { INVENTORY } from './spec.js';
 
 /** GitHub's job summary holds at most 1 MiB a step; past that, the catalog is in the files. */
 const SUMMARY_LIMIT = 900_000;
@@ -19,7 +20,7 @@ const SUMMARY_LIMIT = 900_000;
 /** inventory: what a gallery holds, as JSON, Markdown and the job summary. */
 export async function run(): Promise<void> {
   await runAction(async () => {
-    const settings = getInventoryInputs(environmentInputReader());
+    const settings = getInventoryInputs(declaredInputs(INVENTORY));
     const { compute } = azureForAction(settings.azure, 'inventory');
     const calendar = await fetchSupportCalendar({ logger: actionsLogger });
     const { catalog } = await takeInventory(settings.target, settings.filters, {
@@ -43,7 +44,7 @@ export async function run(): Promise<void> {
     const markdown = catalogMarkdown(catalog);
     await writeFile(json, JSON.stringify(catalog, null, 2) + '\n');
     await writeFile(md, markdown);
-    setOutputs({
+    setOutputs(INVENTORY, {
       json,
       markdown: md,
       latest: JSON.stringify(catalog.latest),

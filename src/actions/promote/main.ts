@@ -1,5 +1,4 @@
 import { systemClock } from '../../gallery/clock.js';
-import { environmentInputReader } from '../../common/inputs.js';
 import {
   actionsLogger,
   azureForAction,
@@ -8,18 +7,18 @@ import {
   setOutputs,
   writeSummary,
 } from '../../runner/runtime.js';
+import { declaredInputs } from '../../runner/spec.js';
+import { PROMOTE } from './spec.js';
 import { fetchSupportCalendar } from '../../kubernetes/fetch-support.js';
 import { versionSummary } from '../shared/summary.js';
 import { getPromoteInputs } from './inputs.js';
-import { readAttestationSource } from '../shared/attestation-inputs.js';
 import { promote } from '../../gallery/promote.js';
 
 /** promote: the validated staging version copied to the production gallery, everywhere. */
 export async function run(): Promise<void> {
   await runAction(async () => {
     const now = new Date();
-    const settings = getPromoteInputs(environmentInputReader(), now);
-    const attestations = readAttestationSource(environmentInputReader());
+    const settings = getPromoteInputs(declaredInputs(PROMOTE), now);
     const url = runUrl();
     const result = await promote(settings, {
       clients: azureForAction(settings.azure, 'promote'),
@@ -29,9 +28,9 @@ export async function run(): Promise<void> {
       now,
       loadSupportCalendar: () => fetchSupportCalendar({ logger: actionsLogger }),
       provenance: url ? { 'published-by': url } : {},
-      ...(attestations ? { attestations } : {}),
+      ...(settings.attestations ? { attestations: settings.attestations } : {}),
     });
-    setOutputs({
+    setOutputs(PROMOTE, {
       'image-version-id': result.version.id,
       'community-image-id': result.communityImageId,
       'image-reference': result.imageReference,

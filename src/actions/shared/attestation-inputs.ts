@@ -22,8 +22,8 @@ export function readAttestationSource(
 ): AttestationSource | undefined {
   const raw = getOptionalInput(read, 'github-api-url') ?? env.GITHUB_API_URL;
   const trustedKeys = readTrustedKey(getOptionalInput(read, 'attestation-public-key'));
-  if (raw === undefined) return undefined;
   const token = getOptionalInput(read, 'github-token');
+  if (raw === undefined) return undefined;
   return {
     apiUrl: parseHttpsUrl('github-api-url', raw),
     ...(token !== undefined ? { token } : {}),
