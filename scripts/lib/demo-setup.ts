@@ -13,7 +13,10 @@ import { startEmulator, type Emulator } from '../../emulator/server.js';
 
 export const SUBSCRIPTION = '00000000-0000-0000-0000-000000000000';
 export const TENANT = '11111111-1111-1111-1111-111111111111';
+/** The staging identity: plan, build, publish, validate, staging cleanup, dry-run cleanup. */
 export const CLIENT = '22222222-2222-2222-2222-222222222222';
+/** The production identity: promote and production cleanup, in the production environment. */
+export const PRODUCTION_CLIENT = '33333333-3333-3333-3333-333333333333';
 export const STAGING_RESOURCE_GROUP = 'rg-capi-staging';
 export const STORAGE_ACCOUNT = 'capistaging';
 export const LOCATION = 'westus2';
@@ -29,6 +32,18 @@ export async function startStandIn(dataDir: string): Promise<Emulator> {
     ...getCACertificates('default'),
     readFileSync(emulator.caCertPath, 'utf8'),
   ]);
+  // The stand-in's Entra takes an OIDC assertion only through a federated credential of the
+  // client, as Entra does: the one the demo's jobs present (main branch, no environment).
+  await admin(emulator, '/clients', {
+    clientId: CLIENT,
+    federatedCredentials: [
+      {
+        name: 'demo-main',
+        issuer: `${emulator.authorityHost}/_actions`,
+        subject: 'repo:local/compute-gallery-actions:ref:refs/heads/main',
+      },
+    ],
+  });
   return emulator;
 }
 
@@ -130,4 +145,34 @@ export function makeDiskImage(repositoryDir: string): string {
   execFileSync('qemu-img', ['convert', '-q', '-f', 'raw', '-O', 'qcow2', raw, qcow2]);
   rmSync(raw);
   return createHash('sha256').update(readFileSync(qcow2)).digest('hex');
+}
+
+/** A federated identity credential as Entra holds it (issuer, subject, audiences must match). */
+export interface FederatedCredential {
+  clientId: string;
+  issuer: string;
+  subject: string;
+  audiences: string[];
+}
+
+/**
+ * Registers federated credentials with the stand-in's Entra side, as a user does once with
+ * `az ad app federated-credential create`. A stand-in without the route (404) does not check
+ * assertions against credentials yet; then nothing is registered and false is returned.
+ */
+export async function registerFederatedCredentials(
+  emulator: Emulator,
+  credentials: readonly FederatedCredential[],
+): Promise<boolean> {
+  for (const credential of credentials) {
+    const res = await fetch(`${emulator.adminEndpoint}/entra/federated-credentials`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(credential),
+    });
+    if (res.status === 404) return false;
+    if (!res.ok)
+      throw new Error(`stand-in federated credential: ${res.status} ${await res.text()}`);
+  }
+  return true;
 }

@@ -5,6 +5,7 @@ import { createCredential } from '../azure/credentials.js';
 import type { AzureSignIn, SignedInCredential } from '../azure/credentials.js';
 import { ConfigurationError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
+import type { Provenance } from '../common/provenance.js';
 import { type ActionSpec, declaredOutputs } from './spec.js';
 
 /** Domain code's Logger, writing to the job log through @actions/core. */
@@ -50,6 +51,17 @@ export async function writeSummary(markdown: string): Promise<void> {
     return;
   }
   await core.summary.addRaw(markdown, true).write();
+}
+
+/** What the runner's environment says about this run: repository, commit, run link, workflow. */
+export function runProvenance(env: NodeJS.ProcessEnv = process.env): Provenance {
+  const url = runUrl(env);
+  return {
+    ...(env.GITHUB_REPOSITORY ? { repository: env.GITHUB_REPOSITORY } : {}),
+    ...(env.GITHUB_SHA ? { commit: env.GITHUB_SHA } : {}),
+    ...(url ? { runUrl: url } : {}),
+    ...(env.GITHUB_WORKFLOW ? { workflow: env.GITHUB_WORKFLOW } : {}),
+  };
 }
 
 /** The link to this workflow run, for provenance tags and summaries. */

@@ -7,7 +7,7 @@ import {
   actionsLogger,
   runAction,
   signInFromRunner,
-  runUrl,
+  runProvenance,
   setOutputs,
   writeSummary,
 } from '../../runner/runtime.js';
@@ -32,7 +32,6 @@ export async function run(): Promise<void> {
     const clientId = settings.azure.clientId ?? process.env.AZURE_CLIENT_ID;
     const tenantId = settings.azure.tenantId ?? process.env.AZURE_TENANT_ID;
     const signedIn = signInFromRunner(settings.azure);
-    const url = runUrl();
     const temp = process.env.RUNNER_TEMP ?? tmpdir();
     const workDir = await mkdtemp(join(temp, 'build-image-'));
     try {
@@ -51,12 +50,7 @@ export async function run(): Promise<void> {
           getIdToken: (audience) => getIdToken(audience),
         },
         env: process.env,
-        provenance: {
-          ...(process.env.GITHUB_REPOSITORY ? { repository: process.env.GITHUB_REPOSITORY } : {}),
-          ...(process.env.GITHUB_SHA ? { commit: process.env.GITHUB_SHA } : {}),
-          ...(url ? { runUrl: url } : {}),
-          ...(process.env.GITHUB_WORKFLOW ? { workflow: process.env.GITHUB_WORKFLOW } : {}),
-        },
+        provenance: runProvenance(),
       });
       setOutputs(BUILD_IMAGE, {
         'managed-image-id': result.managedImageId,
