@@ -157,18 +157,22 @@ export interface FederatedCredential {
 
 /**
  * Registers federated credentials with the stand-in's Entra side, as a user does once with
- * `az ad app federated-credential create`. A stand-in without the route (404) does not check
- * assertions against credentials yet; then nothing is registered and false is returned.
+ * `az ad app federated-credential create`, through its admin route `POST /_emulator/clients`
+ * (emulator/identity.ts, registerClient). A stand-in without the route (404) does not check
+ * assertions against credentials; then nothing is registered and false is returned.
  */
 export async function registerFederatedCredentials(
   emulator: Emulator,
   credentials: readonly FederatedCredential[],
 ): Promise<boolean> {
-  for (const credential of credentials) {
-    const res = await fetch(`${emulator.adminEndpoint}/entra/federated-credentials`, {
+  for (const [i, { clientId, ...credential }] of credentials.entries()) {
+    const res = await fetch(`${emulator.adminEndpoint}/clients`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(credential),
+      body: JSON.stringify({
+        clientId,
+        federatedCredentials: [{ name: `demo-${i + 1}`, ...credential }],
+      }),
     });
     if (res.status === 404) return false;
     if (!res.ok)
