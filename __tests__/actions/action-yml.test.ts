@@ -36,6 +36,8 @@ const ACTIONS = [
       'image-reference',
       'community-image-id',
       'created',
+      'content-digest',
+      'subject-digest',
     ],
   },
   {
