@@ -24,6 +24,8 @@ import { getInputs as getValidateInputs } from '../../src/actions/validate-clust
 import { VALIDATE_CLUSTER } from '../../src/actions/validate-cluster/spec.js';
 import { getRecordLegInputs } from '../../src/actions/record-leg/inputs.js';
 import { RECORD_LEG } from '../../src/actions/record-leg/spec.js';
+import { getRecordAttestationInputs } from '../../src/actions/record-attestation/inputs.js';
+import { RECORD_ATTESTATION } from '../../src/actions/record-attestation/spec.js';
 import { SUMMARIZE_RUN } from '../../src/actions/summarize-run/spec.js';
 import { getRequiredInput, type InputReader, recordInputReader } from '../../src/common/inputs.js';
 import { type ActionSpec, declaredInputs, declaredOutputs } from '../../src/runner/spec.js';
@@ -145,6 +147,19 @@ const CASES: Case[] = [
         ...AZURE,
         'public-name': 'ClusterAPI-f72ceb4f-5159-4c26-a0fe-2ea738f0d019',
         location: 'westus2',
+      },
+    ],
+  },
+  {
+    spec: RECORD_ATTESTATION,
+    read: getRecordAttestationInputs,
+    inputs: [
+      {
+        ...AZURE,
+        'image-version-id': VERSION_ID,
+        'attestation-url': 'https://github.com/example/capz-images/attestations/1000001',
+        'subject-digest': `sha256:${'a'.repeat(64)}`,
+        'poll-interval-seconds': '2',
       },
     ],
   },

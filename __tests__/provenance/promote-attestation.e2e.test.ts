@@ -8,6 +8,8 @@ import { BlobClient } from '@azure/storage-blob';
 import { getPromoteInputs } from '../../src/actions/promote/inputs.js';
 import { RecordingLogger } from '../../src/common/logger.js';
 import { recordInputReader } from '../../src/common/inputs.js';
+import { recordAttestation } from '../../src/gallery/attestation-tags.js';
+import { parseGalleryImageVersionId } from '../../src/gallery/identifiers.js';
 import { promote } from '../../src/gallery/promote.js';
 import { publish } from '../../src/gallery/publish.js';
 import { subjectDigestOf } from '../../src/provenance/subject.js';
@@ -41,30 +43,27 @@ async function stage(version: string, sha: string): Promise<string> {
   return (await publish(settings, publishContext(emu, settings))).version.id;
 }
 
-/** What image.yml's attest job does: attest the version's digest, record the reference on it. */
+/**
+ * What image.yml's attest job does: attest the version's digest (the stand-in signs, as
+ * actions/attest-build-provenance would), then record-attestation tags the version. Without
+ * `record`, only the `attestation` tag is written, by hand.
+ */
 async function attestAndRecord(id: string, digest: string, record = true): Promise<string> {
   const made = await emu.admin<{ url: string }>('POST', '/attestations', {
     repository: REPO,
     subjectName: id,
     subjectDigest: subjectDigestOf(digest),
   });
-  const [, , , , rg, , , , gallery, , def, , ver] = id.split('/');
-  const compute = emu.compute();
-  const current = await compute.galleryImageVersions.get(rg!, gallery!, def!, ver!);
-  await compute.galleryImageVersions.update(
-    rg!,
-    gallery!,
-    def!,
-    ver!,
-    {
-      tags: {
-        ...current.tags,
-        attestation: made.url,
-        ...(record ? { 'attestation-digest': subjectDigestOf(digest) } : {}),
-      },
-    },
-    { updateIntervalInMs: 20 },
-  );
+  if (record) {
+    await recordAttestation(
+      emu.compute(),
+      parseGalleryImageVersionId(id)!,
+      { url: made.url, subjectDigest: subjectDigestOf(digest) },
+      { logger: new RecordingLogger(), pollIntervalMs: 20 },
+    );
+  } else {
+    await setTag(id, 'attestation', made.url);
+  }
   return made.url;
 }
 
@@ -165,6 +164,34 @@ describe('attestations on the stand-in', () => {
       'attestation-digest': `sha256:${sha}`,
       'content-digest': `sha256:${sha}`,
     });
+  });
+
+  it('record-attestation tags once, and refuses an attestation of other content', async () => {
+    const sha = '5'.repeat(64);
+    const staged = await stage('1.31.7', sha);
+    const url = await attestAndRecord(staged, `sha256:${sha}`);
+    const logger = new RecordingLogger();
+    const again = await recordAttestation(
+      emu.compute(),
+      parseGalleryImageVersionId(staged)!,
+      { url, subjectDigest: `sha256:${sha}` },
+      { logger, pollIntervalMs: 20 },
+    );
+    expect(again.changed).toBe(false);
+    await expect(
+      recordAttestation(
+        emu.compute(),
+        parseGalleryImageVersionId(staged)!,
+        { url, subjectDigest: `sha256:${'6'.repeat(64)}` },
+        { logger, pollIntervalMs: 20 },
+      ),
+    ).rejects.toThrow(/holds sha256:5{64} .*not the attested sha256:6{64}: it changed after/);
+    const tags = (
+      await emu
+        .compute()
+        .galleryImageVersions.get('rg-publish', 'staging_gallery', 'capi-ubuntu-2404', '1.31.7')
+    ).tags;
+    expect(tags).toMatchObject({ attestation: url, 'attestation-digest': `sha256:${sha}` });
   });
 
   it('promote refuses a version whose content digest does not match its attestation', async () => {
