@@ -15,6 +15,7 @@ import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
 const ATTEST = {
   kind: 'third-party' as const,
   repository: 'actions/attest-build-provenance',
+  path: '',
   ref: 'a2bbfa25375fe432b6a289bc6b6cd05ecd0c4c32',
 };
 const DIGEST = `sha256:${'7'.repeat(64)}`;
