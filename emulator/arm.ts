@@ -16,7 +16,7 @@ import type { Store, StoredResource } from './store.js';
 
 export type { ArmSettings } from './arm-core.js';
 
-/** The oldest api-version the stand-in accepts (DESIGN §6: 2021-10-01 onward, and older ARM ones). */
+/** The oldest api-version the stand-in accepts (docs/design.md §6: 2021-10-01 onward, and older ARM ones). */
 const OLDEST_API_VERSION = '2015-01-01';
 
 /**

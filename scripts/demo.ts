@@ -118,7 +118,7 @@ try {
       ...(environment ? { environment } : {}),
     }).sub!;
   const issuer = emulator.oidcRequestUrl.replace(/\/idtoken\?.*$/, '');
-  const checked = await registerFederatedCredentials(emulator, [
+  await registerFederatedCredentials(emulator, [
     { clientId: CLIENT, issuer, subject: subject(), audiences: ['api://AzureADTokenExchange'] },
     {
       clientId: PRODUCTION_CLIENT,
@@ -128,8 +128,7 @@ try {
     },
   ]);
   say(
-    `Identities: staging ${CLIENT} (${subject()}), production ${PRODUCTION_CLIENT} (${subject('production')})` +
-      (checked ? '' : ' — this stand-in does not check federated credentials yet'),
+    `Identities: staging ${CLIENT} (${subject()}), production ${PRODUCTION_CLIENT} (${subject('production')})`,
   );
   const runner = new DemoRunner({
     world,

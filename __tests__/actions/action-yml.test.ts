@@ -23,7 +23,7 @@ interface ActionYml {
   runs: { using: string; main: string };
 }
 
-/** Each action: what its code reads, the defaults the code applies, the outputs DESIGN §4 promises. */
+/** Each action: what its code reads, the defaults the code applies, the outputs docs/design.md ("contracts") promises. */
 const ACTIONS = [
   {
     file: 'actions/publish-to-gallery/action.yml',
@@ -69,6 +69,7 @@ const ACTIONS = [
       'vhd-sha256',
       'storage-account-id',
       'os-type',
+      'security-type',
       'hyper-v-generation',
       'image-definition',
       'image-version',
@@ -110,7 +111,7 @@ describe.each(ACTIONS)('$file', ({ file, inputs, defaults, outputs }) => {
     expect(undocumented).toEqual([]);
   });
 
-  it('describes every input and output, and promises the DESIGN outputs', () => {
+  it('describes every input and output, and promises the designed outputs', () => {
     expect(Object.keys(yml.outputs).sort()).toEqual([...outputs].sort());
     for (const entry of [...Object.values(yml.inputs), ...Object.values(yml.outputs)]) {
       expect(entry.description.length).toBeGreaterThan(10);

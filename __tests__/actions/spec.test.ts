@@ -16,6 +16,8 @@ import { INVENTORY } from '../../src/actions/inventory/spec.js';
 import { getInventoryInputs } from '../../src/actions/inventory/inputs.js';
 import { getPlanInputs } from '../../src/actions/plan/inputs.js';
 import { PLAN } from '../../src/actions/plan/spec.js';
+import { getPreflightInputs } from '../../src/actions/preflight/inputs.js';
+import { PREFLIGHT } from '../../src/actions/preflight/spec.js';
 import { getPromoteInputs } from '../../src/actions/promote/inputs.js';
 import { PROMOTE } from '../../src/actions/promote/spec.js';
 import { getInputs as getPublishInputs } from '../../src/actions/publish-to-gallery/inputs.js';
@@ -160,6 +162,19 @@ const CASES: Case[] = [
         'attestation-url': 'https://github.com/example/capz-images/attestations/1000001',
         'subject-digest': `sha256:${'a'.repeat(64)}`,
         'poll-interval-seconds': '2',
+      },
+    ],
+  },
+  {
+    spec: PREFLIGHT,
+    read: getPreflightInputs,
+    inputs: [
+      {
+        ...AZURE,
+        'resource-group': 'rg-production',
+        gallery: 'production_gallery',
+        'community-gallery-public-name': 'ClusterAPI-f72ceb4f-5159-4c26-a0fe-2ea738f0d019',
+        ...COMMUNITY,
       },
     ],
   },

@@ -1,5 +1,5 @@
 /**
- * The DESIGN §10 rules (scripts/lib/workflow-rules.ts, whose own tests feed it small made-up
+ * The workflow rules of docs/design.md §10 (scripts/lib/workflow-rules.ts, whose own tests feed it small made-up
  * documents) held against the real workflow files: they pass, and breaking any one job or step
  * of them in the ways the rules forbid is caught, naming that job or step.
  */

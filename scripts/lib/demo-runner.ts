@@ -286,7 +286,7 @@ export class DemoRunner {
         : await this.runSteps(workflow, id, job, legContexts, legLabel, permissions);
       anyFailed ||= leg.result === 'failure';
       last = leg.result;
-      // Legs' outputs combine; an empty or secret-bearing value is never sent (DESIGN §10).
+      // Legs' outputs combine; an empty or secret-bearing value is never sent (docs/design.md §10).
       outputs = mergeLegOutputs(outputs, leg.outputs, Object.values(secrets));
     }
     const outcome: JobResult = {

@@ -32,18 +32,6 @@ export async function startStandIn(dataDir: string): Promise<Emulator> {
     ...getCACertificates('default'),
     readFileSync(emulator.caCertPath, 'utf8'),
   ]);
-  // The stand-in's Entra takes an OIDC assertion only through a federated credential of the
-  // client, as Entra does: the one the demo's jobs present (main branch, no environment).
-  await admin(emulator, '/clients', {
-    clientId: CLIENT,
-    federatedCredentials: [
-      {
-        name: 'demo-main',
-        issuer: `${emulator.authorityHost}/_actions`,
-        subject: 'repo:local/compute-gallery-actions:ref:refs/heads/main',
-      },
-    ],
-  });
   return emulator;
 }
 
@@ -157,26 +145,17 @@ export interface FederatedCredential {
 
 /**
  * Registers federated credentials with the stand-in's Entra side, as a user does once with
- * `az ad app federated-credential create`, through its admin route `POST /_emulator/clients`
- * (emulator/identity.ts, registerClient). A stand-in without the route (404) does not check
- * assertions against credentials; then nothing is registered and false is returned.
+ * `az ad app federated-credential create`: the stand-in, like Entra, takes a client assertion
+ * only when issuer, subject and audience match a credential of that client.
  */
 export async function registerFederatedCredentials(
   emulator: Emulator,
   credentials: readonly FederatedCredential[],
-): Promise<boolean> {
+): Promise<void> {
   for (const [i, { clientId, ...credential }] of credentials.entries()) {
-    const res = await fetch(`${emulator.adminEndpoint}/clients`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        clientId,
-        federatedCredentials: [{ name: `demo-${i + 1}`, ...credential }],
-      }),
+    await admin(emulator, '/clients', {
+      clientId,
+      federatedCredentials: [{ name: `demo-${i + 1}`, ...credential }],
     });
-    if (res.status === 404) return false;
-    if (!res.ok)
-      throw new Error(`stand-in federated credential: ${res.status} ${await res.text()}`);
   }
-  return true;
 }

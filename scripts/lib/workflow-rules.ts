@@ -1,5 +1,5 @@
 /**
- * The workflow rules of DESIGN §10 that actionlint and GitHub's parser do not enforce, as pure
+ * The workflow rules of docs/design.md §10 that actionlint and GitHub's parser do not enforce, as pure
  * functions over YAML text so tests can feed them small documents:
  *
  * - every job declares its own `permissions:` (and never `write-all`);
@@ -8,13 +8,13 @@
  * - this repository's own workflows call its actions and workflows with GitHub's self-repository
  *   syntax `$/<path>` (no `@ref`: the runner resolves it to the running commit), naming a path
  *   that exists here; never as `<owner>/<repo>/…@ref`, which is resolved when the run is created
- *   and pins another commit (DESIGN §10). An `<owner>/compute-gallery-actions` reference whose
+ *   and pins another commit (docs/design.md §10). An `<owner>/compute-gallery-actions` reference whose
  *   owner is not the one package.json declares is refused everywhere: it cannot be this project;
  * - no `run:` script interpolates `${{ inputs.* }}`, `${{ github.event.* }}`,
  *   `${{ steps.*.outputs.* }}` or `${{ needs.* }}`: those go through `env:`.
  *
  * Action metadata (action.yml) also gets: node actions run on node24 from their dist/ stub, and
- * input names are kebab-case (DESIGN §3, §4).
+ * input names are kebab-case (docs/design.md §3, §4).
  */
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -116,7 +116,7 @@ export function checkUses(
       return (
         `'${uses}' is resolved when the run is created, at another commit than the one running: ` +
         `call this repository's own ${inside.startsWith('.github/') ? 'workflow' : 'action'} as ` +
-        `'$/${inside || 'actions/plan'}' (DESIGN §10).`
+        `'$/${inside || 'actions/plan'}' (docs/design.md §10).`
       );
     }
     return undefined; // a caller of this repository's actions or workflows, by tag

@@ -1,11 +1,12 @@
-import { getIdToken } from '../../runner/state.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createClients } from '../../azure/clients.js';
 import { azurePageBlobTarget } from '../../build/upload/page-blob.js';
 import {
   actionsLogger,
   runAction,
+  packerSignInFromRunner,
   signInFromRunner,
   runProvenance,
   setOutputs,
@@ -14,6 +15,7 @@ import {
 import { declaredInputs } from '../../runner/spec.js';
 import { BUILD_IMAGE } from './spec.js';
 import { buildImage } from '../../build/builders/build.js';
+import { capzImageTarget } from '../../gallery/names.js';
 import { getInputs } from './inputs.js';
 import { buildSummary } from './summary.js';
 
@@ -29,8 +31,6 @@ export async function run(): Promise<void> {
         `Input '${name}' is not used with builder: ${settings.builder.kind}; ignoring it.`,
       );
     }
-    const clientId = settings.azure.clientId ?? process.env.AZURE_CLIENT_ID;
-    const tenantId = settings.azure.tenantId ?? process.env.AZURE_TENANT_ID;
     const signedIn = signInFromRunner(settings.azure);
     const temp = process.env.RUNNER_TEMP ?? tmpdir();
     const workDir = await mkdtemp(join(temp, 'build-image-'));
@@ -41,15 +41,11 @@ export async function run(): Promise<void> {
         manifestDir: temp,
         pageBlob: (blobUrl) =>
           azurePageBlobTarget(blobUrl, signedIn.credential, { userAgent: USER_AGENT }),
-        // Packer (image-builder, packer) signs in the same way, without a secret under OIDC.
-        signIn: {
-          kind: signedIn.kind,
-          subscriptionId: settings.azure.subscriptionId,
-          ...(clientId ? { clientId } : {}),
-          ...(tenantId ? { tenantId } : {}),
-          getIdToken: (audience) => getIdToken(audience),
-        },
+        signIn: packerSignInFromRunner(settings.azure, signedIn),
         env: process.env,
+        ...(settings.builder.kind === 'image-builder'
+          ? { staging: createClients(settings.azure, signedIn.credential, USER_AGENT).compute }
+          : {}),
         provenance: runProvenance(),
       });
       setOutputs(BUILD_IMAGE, {
@@ -60,6 +56,8 @@ export async function run(): Promise<void> {
         'storage-account-id': result.vhd?.storageAccountId,
         'os-type': result.image.osType,
         'hyper-v-generation': result.image.hyperVGeneration,
+        // One security type per OS target, whichever workflow publishes it (issue 10 item 10).
+        'security-type': settings.os ? capzImageTarget(settings.os).securityType : undefined,
         'image-definition': result.image.definition,
         'image-version': result.image.version,
         manifest: result.manifestPath,

@@ -1,5 +1,5 @@
 /**
- * Reads and validates every promote input (DESIGN §4) before any Azure call. Promote copies a
+ * Reads and validates every promote input (docs/design.md, "contracts") before any Azure call. Promote copies a
  * validated staging version into the production gallery, so most of what publish-to-gallery
  * asks for is read from the source instead: the definition's fixed properties always, the
  * identifier, definition name and version name unless given.
@@ -10,6 +10,7 @@ import type { AttestationSource } from '../../provenance/github.js';
 import { parseGalleryImageVersionId, RESOURCE_ID_FORMS } from '../../gallery/identifiers.js';
 import {
   checkName,
+  communityPublicNameRule,
   galleryNameRule,
   imageDefinitionNameRule,
   imageVersionNameRule,
@@ -24,11 +25,13 @@ import {
   AZURE_CONNECTION_INPUTS,
   type AzureConnectionSettings,
   getAzureConnectionInputs,
+  getBooleanInput,
   getEnumInput,
-  getIntegerInput,
   getKeyValueInput,
   getOptionalInput,
+  getPollIntervalSeconds,
   getRequiredInput,
+  getTimeoutMinutes,
   type InputReader,
   parseFutureDate,
 } from '../../common/inputs.js';
@@ -50,6 +53,8 @@ export const PROMOTE_INPUTS = [
   'resource-group',
   'location',
   'gallery',
+  'create-gallery',
+  'community-gallery-public-name',
   'image-definition',
   'image-version',
   'publisher',
@@ -68,6 +73,8 @@ export const PROMOTE_INPUTS = [
 
 /** Every promote default, keyed by input name; action.yml must state the same. */
 export const PROMOTE_DEFAULTS = {
+  /** A mistyped production gallery must fail, not become a new public gallery. */
+  'create-gallery': false,
   /** Azure's guidance for production images: at least three replicas per region. */
   'replica-count': 3,
   'storage-account-type': 'Standard_LRS',
@@ -110,6 +117,11 @@ export function getPromoteInputs(read: InputReader, now: Date): PromoteSettings 
     resourceGroup: requiredName(read, 'resource-group', resourceGroupNameRule),
     location,
     gallery: requiredName(read, 'gallery', galleryNameRule),
+    createGallery: getBooleanInput(read, 'create-gallery', PROMOTE_DEFAULTS['create-gallery']),
+    ...optional(
+      'communityGalleryPublicName',
+      optionalName('community-gallery-public-name', communityPublicNameRule),
+    ),
     ...optional('imageDefinition', optionalName('image-definition', imageDefinitionNameRule)),
     ...optional('imageVersion', optionalName('image-version', imageVersionNameRule)),
     identifier: {
@@ -128,16 +140,8 @@ export function getPromoteInputs(read: InputReader, now: Date): PromoteSettings 
     sharing: readSharing(read, PROMOTE_DEFAULTS.sharing),
     ...optional('validationReport', getOptionalInput(read, 'validation-report')),
     ...optional('attestations', readAttestationSource(read)),
-    timeoutMinutes: getIntegerInput(read, 'timeout-minutes', {
-      min: 1,
-      max: 1440,
-      defaultValue: PROMOTE_DEFAULTS['timeout-minutes'],
-    }),
-    pollIntervalSeconds: getIntegerInput(read, 'poll-interval-seconds', {
-      min: 1,
-      max: 600,
-      defaultValue: PROMOTE_DEFAULTS['poll-interval-seconds'],
-    }),
+    timeoutMinutes: getTimeoutMinutes(read, PROMOTE_DEFAULTS['timeout-minutes']),
+    pollIntervalSeconds: getPollIntervalSeconds(read, PROMOTE_DEFAULTS['poll-interval-seconds']),
   };
 }
 
