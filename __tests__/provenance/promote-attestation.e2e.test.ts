@@ -94,6 +94,8 @@ const promoteTo = (source: string, gallery: string) => {
       location: 'westus2',
       gallery,
       sharing: 'private',
+      // The test's production gallery is made by its first promotion.
+      'create-gallery': 'true',
       'end-of-life-date': 'none',
       'poll-interval-seconds': '1',
     }),
