@@ -31,6 +31,7 @@ const THIRD_PARTY = new Set([
   'actions/checkout',
   'actions/upload-artifact',
   'actions/download-artifact',
+  'actions/attest-build-provenance',
 ]);
 
 /**
