@@ -104,6 +104,8 @@ export interface RunnerOptions {
   secrets?: Record<string, string>;
   /** Steps see only GitHub's ubuntu-24.04 tools (demo-github.ts); false: this machine's PATH. */
   hostPath?: boolean;
+  /** Tools the runner has in place of this machine's (name → program), e.g. stand-in make. */
+  tools?: Readonly<Record<string, string>>;
   /** The calling repository's files, which a checkout of it puts in the workspace. */
   callerFiles?: string;
   stepTimeoutMs: number;
@@ -583,7 +585,9 @@ export class DemoRunner {
         : {}),
     });
     // The steps' PATH: the ubuntu-24.04 image's tools only, one folder a job (a fresh machine).
-    if (!this.o.hostPath) runnerEnv.PATH = makeToolbox(path.join(dir, 'bin'));
+    if (!this.o.hostPath) {
+      runnerEnv.PATH = makeToolbox(path.join(dir, 'bin'), process.env.PATH, this.o.tools);
+    }
     if (permissions['id-token'] === 'write') {
       this.oidcSubjects.push({
         job: label,
