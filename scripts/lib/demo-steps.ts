@@ -10,7 +10,7 @@
  * - actions/checkout of the calling repository: its files are put in the workspace; of another
  *   repository the demo has a stand-in for (a local git repository, e.g. image-builder's): a
  *   clone of it at `ref`, with its history and tags for `fetch-depth: 0`, else `fetch-depth`
- *   commits and no tags, as the real action fetches;
+ *   commits and no tags but `ref` itself when it is one, as the real action fetches;
  * - actions/attest-build-provenance with `subject-name` + `subject-digest`: the stand-in makes and
  *   signs the attestation (its admin `POST /_emulator/attestations`), stored for the run's
  *   repository, and the action's outputs are given back; as on GitHub, the job needs
@@ -266,8 +266,9 @@ export async function runThirdParty(
 
 /**
  * A clone of a stand-in repository as actions/checkout makes it: `fetch-depth: 0` fetches all
- * history and tags; any other depth (default 1) only that many commits of `ref` and no tags
- * (so `git describe` finds nothing, as on GitHub).
+ * history and tags; any other depth (default 1) only that many commits of `ref` and no tags but
+ * `ref` itself when it is a tag (so `git describe` of a shallow branch finds nothing, as on
+ * GitHub). A commit SHA as `ref` is supported for fetch-depth 0 only.
  */
 function cloneStandIn(source: string, dest: string, ref: string, fetchDepth: string): void {
   const git = (...args: string[]): void =>
