@@ -1,6 +1,7 @@
 /**
  * npm run demo [-- --skip-validation] [--dir DIR] [--keep]
  * npm run demo -- --dir DIR --yank <versions> [--yank-reason TEXT]   (after a run on DIR)
+ * npm run demo -- --image-builder [--dir DIR] [--keep]
  *
  * The whole pipeline on this machine: starts the local Azure stand-in, seeds GitHub releases of
  * kubernetes/kubernetes, and runs a calling repository's scheduled workflow, which calls
@@ -11,6 +12,14 @@
  * is the workflow files' own: inputs come from their `with:` blocks through GitHub's expression
  * evaluator, and our actions run from their dist/ bundles under the runner's contract
  * (scripts/lib/demo-runner.ts says how far that goes). Nothing leaves the machine.
+ *
+ * With --image-builder, the second scenario: the calling repository builds CAPZ's reference image
+ * for ubuntu-2404 with image-builder (builder: image-builder; a stand-in checkout of
+ * kubernetes-sigs/image-builder, and a runner whose make, packer, az and ansible are the
+ * stand-ins of __tests__/fixtures/build/bin), validates it, and promotes it into a community
+ * gallery that exists already with the definitions image-builder's own publishing workflow made
+ * (`capi-ubun2-2404`, identifier `<publisher>/reference-images/ubuntu-2404`), creating no gallery
+ * and checking its public name.
  *
  * With --yank, the calling repository's workflow is dispatched by hand to yank versions from the
  * community gallery instead (docs/examples/retire-an-image.md): run it on the --dir of an
@@ -27,16 +36,25 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { repositoryRoot } from './lib/actions.js';
-import { DEMO_CALLER_REPOSITORY, DEMO_PINNED_SHA, demoCaller } from './lib/demo-caller.js';
+import {
+  DEMO_CALLER_REPOSITORY,
+  DEMO_IMAGE_BUILDER_CALLER_YAML,
+  DEMO_PINNED_SHA,
+  demoCaller,
+  demoCallerText,
+} from './lib/demo-caller.js';
 import { oidcClaims } from './lib/demo-github.js';
 import { ownRepository } from './lib/demo-workflow.js';
 import { startOfflineGuard } from './lib/demo-offline.js';
+import { makeImageBuilderCheckout, STANDIN_IB_TAG } from '../__tests__/helpers/image-builder.js';
 import { DemoRunner, type RunTrace } from './lib/demo-runner.js';
 import {
   CLIENT,
+  COMMUNITY_PUBLIC_NAME,
   makeDiskImage,
   PRODUCTION_CLIENT,
   registerFederatedCredentials,
+  seedImageBuilderGallery,
   seedWorld,
   startStandIn,
   SUBSCRIPTION,
@@ -50,6 +68,7 @@ const { values } = parseArgs({
     'yank-reason': { type: 'string', default: 'found broken by the demo' },
     dir: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    'image-builder': { type: 'boolean', default: false },
   },
 });
 
@@ -61,6 +80,8 @@ if (problems.length > 0) {
   process.exit(2);
 }
 
+/** The Kubernetes release the image-builder scenario builds (one of the demo's releases). */
+const IMAGE_BUILDER_KUBERNETES = 'v1.37.2';
 const runDir = values.dir
   ? path.resolve(values.dir)
   : mkdtempSync(path.join(os.tmpdir(), 'cga-demo-'));
@@ -78,6 +99,7 @@ try {
     `Seeded: GitHub releases of kubernetes/kubernetes (demo data), resource group and storage account for the staging VHDs`,
   );
   say(`Calling repository: images/node.qcow2 (sha256 ${diskSha256.slice(0, 12)}…)`);
+  const imageBuilder = values['image-builder'] ? await imageBuilderScenario() : undefined;
   say();
 
   const event: { name: string; payload: { inputs?: Record<string, unknown> } } = values.yank
@@ -158,15 +180,19 @@ try {
       BLOB_CONTAINER_URL: blobContainerUrl,
       NODE_IMAGE_SHA256: diskSha256,
       ATTESTATION_PUBLIC_KEY: attestationKey,
+      ...imageBuilder?.vars,
     },
-    env: { NODE_EXTRA_CA_CERTS: emulator.caCertPath, ...guard.env },
+    env: { NODE_EXTRA_CA_CERTS: emulator.caCertPath, ...guard.env, ...imageBuilder?.env },
+    ...(imageBuilder ? { tools: imageBuilder.tools, repositories: imageBuilder.repositories } : {}),
     oidc: { requestUrl: emulator.oidcRequestUrl, requestToken: emulator.oidcRequestToken },
     attestationsEndpoint: `${emulator.adminEndpoint}/attestations`,
     callerFiles,
     stepTimeoutMs: 120_000,
     print: say,
   });
-  const caller = demoCaller();
+  const caller = demoCaller(
+    imageBuilder ? demoCallerText(undefined, DEMO_IMAGE_BUILDER_CALLER_YAML) : undefined,
+  );
   const inputs = runner.typedInputs(
     event.name === 'workflow_dispatch' ? caller.on.workflow_dispatch?.inputs : {},
     event.name === 'workflow_dispatch' ? (event.payload.inputs ?? {}) : {},
@@ -216,6 +242,51 @@ try {
   else rmSync(runDir, { recursive: true, force: true });
 }
 process.exit(exitCode);
+
+/**
+ * The image-builder scenario's world: the production gallery image-builder's publishing made, a
+ * stand-in checkout of kubernetes-sigs/image-builder (tagged, so `git describe` is its
+ * IB_VERSION), and a runner whose make, packer, az and ansible are the stand-ins, which create
+ * what the build makes in the stand-in (they record their calls under image-builder/).
+ */
+async function imageBuilderScenario(): Promise<{
+  vars: Record<string, string>;
+  env: Record<string, string>;
+  tools: Record<string, string>;
+  repositories: Record<string, string>;
+}> {
+  const definitions = await seedImageBuilderGallery(emulator);
+  const checkout = path.join(runDir, 'image-builder-checkout');
+  rmSync(checkout, { recursive: true, force: true });
+  mkdirSync(checkout, { recursive: true });
+  const commit = makeImageBuilderCheckout(checkout);
+  const records = path.join(runDir, 'image-builder');
+  mkdirSync(records, { recursive: true });
+  const bin = path.join(repositoryRoot, '__tests__', 'fixtures', 'build', 'bin');
+  say(
+    `Production gallery (image-builder made it): community ${COMMUNITY_PUBLIC_NAME}, definitions ${definitions.map((d) => d.split('/').pop()).join(', ')}`,
+  );
+  say(
+    `kubernetes-sigs/image-builder: a stand-in checkout at ${STANDIN_IB_TAG} (${commit.slice(0, 12)}); the runner's make, packer, az and ansible are stand-ins`,
+  );
+  return {
+    vars: {
+      KUBERNETES_VERSION: IMAGE_BUILDER_KUBERNETES,
+      KUBERNETES_DEB_VERSION: `${IMAGE_BUILDER_KUBERNETES.slice(1)}-1.1`,
+      IMAGE_BUILDER_REF: STANDIN_IB_TAG,
+      COMMUNITY_GALLERY_PUBLIC_NAME: COMMUNITY_PUBLIC_NAME,
+    },
+    env: {
+      STANDIN_RECORD: path.join(records, 'build'),
+      STANDIN_ARM_ENDPOINT: emulator.endpoint,
+      STANDIN_AUTHORITY_HOST: emulator.authorityHost,
+    },
+    tools: Object.fromEntries(
+      ['make', 'packer', 'az', 'ansible'].map((tool) => [tool, path.join(bin, tool)]),
+    ),
+    repositories: { 'kubernetes-sigs/image-builder': checkout },
+  };
+}
 
 /** The CAPZ stanza, and what did not run, from the trace. */
 function report(trace: RunTrace): void {

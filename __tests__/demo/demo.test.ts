@@ -4,14 +4,20 @@
  * data dir, reopened to find the community image the pipeline promoted.
  */
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { repositoryRoot } from '../../scripts/lib/actions.js';
 import type { RunTrace, StepTrace } from '../../scripts/lib/demo-runner.js';
-import { CLIENT, PRODUCTION_CLIENT } from '../../scripts/lib/demo-setup.js';
+import {
+  CLIENT,
+  COMMUNITY_PUBLIC_NAME,
+  PRODUCTION_CLIENT,
+  REFERENCE_PUBLISHER,
+} from '../../scripts/lib/demo-setup.js';
 import { startTestEmulator } from '../helpers/emulator.js';
+import { STANDIN_IB_TAG } from '../helpers/image-builder.js';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -285,6 +291,94 @@ describe('npm run demo', () => {
       expect(JSON.parse(cleanup.outputs.yanked!)).toEqual([version.id]);
       expect(version.tags?.yanked).toBe('bad kubelet');
       expect(version.publishingProfile?.excludeFromLatest).toBe(true);
+    } finally {
+      await emu.close();
+    }
+  }, 150_000);
+});
+
+describe('npm run demo -- --image-builder (issue 10, "Show")', () => {
+  it('builds with image-builder, validates its provenance and promotes into the gallery image-builder made', async () => {
+    const run = runDemo('--image-builder');
+    expect(run.code).toBe(0);
+    const commit = execFileSync(
+      'git',
+      ['-C', path.join(run.dir, 'image-builder-checkout'), 'rev-parse', 'HEAD'],
+      {
+        encoding: 'utf8',
+      },
+    ).trim();
+
+    // The stand-in image-builder checkout, with its tags, and a build that asked pkgs.k8s.io nothing.
+    const checkout = run.trace.steps.find((s) => s.step === 'Check out image-builder')!;
+    expect(checkout.note).toContain(`kubernetes-sigs/image-builder@${STANDIN_IB_TAG} cloned`);
+    const build = step(run.trace, 'build');
+    expect(build.outcome).toBe('success');
+    expect(build.given).toMatchObject({
+      builder: 'image-builder',
+      'image-builder-path': 'image-builder',
+      'kubernetes-deb-version': '1.37.2-1.1',
+    });
+    expect(run.stdout).not.toContain('pkgs.k8s.io');
+
+    // Validation on the guest the build made: its node packages and /etc/image-builder-release.
+    const checks = JSON.parse(step(run.trace, 'validate').outputs.checks!) as {
+      name: string;
+      status: string;
+      actual: string;
+    }[];
+    expect(checks.every((c) => c.status === 'passed' || c.status === 'skipped')).toBe(true);
+    expect(checks.find((c) => c.name === 'kubelet-version')).toMatchObject({
+      status: 'passed',
+      actual: 'v1.37.2',
+    });
+    expect(checks.find((c) => c.name === 'provenance-file')).toMatchObject({
+      status: 'passed',
+      actual: `version ${STANDIN_IB_TAG}, commit ${commit}`,
+    });
+
+    // Promote: the existing gallery, checked by public name, and its existing definition.
+    const promote = step(run.trace, 'promote');
+    expect(promote.outcome).toBe('success');
+    expect(promote.given).toMatchObject({
+      'create-gallery': 'false',
+      'community-gallery-public-name': COMMUNITY_PUBLIC_NAME,
+      'image-definition': 'capi-ubun2-2404',
+    });
+    expect(promote.outputs['community-image-id']).toBe(
+      `/CommunityGalleries/${COMMUNITY_PUBLIC_NAME}/Images/capi-ubun2-2404/Versions/1.37.2`,
+    );
+    expect(run.stdout).toContain(
+      `| Identifier | ${REFERENCE_PUBLISHER}/reference-images/ubuntu-2404 (existing definition) |`,
+    );
+
+    const emu = await startTestEmulator({ dataDir: path.join(run.dir, 'emulator') });
+    try {
+      const compute = emu.compute();
+      const galleries = [];
+      for await (const g of compute.galleries.listByResourceGroup('rg-capi-community'))
+        galleries.push(g.name);
+      expect(galleries).toEqual(['ClusterAPI']);
+      const definition = await compute.galleryImages.get(
+        'rg-capi-community',
+        'ClusterAPI',
+        'capi-ubun2-2404',
+      );
+      expect(definition.identifier).toEqual({
+        publisher: REFERENCE_PUBLISHER,
+        offer: 'reference-images',
+        sku: 'ubuntu-2404',
+      });
+      const version = await compute.galleryImageVersions.get(
+        'rg-capi-community',
+        'ClusterAPI',
+        'capi-ubun2-2404',
+        '1.37.2',
+      );
+      expect(version.tags).toMatchObject({
+        'image-builder-version': STANDIN_IB_TAG,
+        'image-builder-commit': commit,
+      });
     } finally {
       await emu.close();
     }

@@ -83,9 +83,66 @@ jobs:
       grace-days: '30'
 `;
 
+/**
+ * The second scenario (`npm run demo -- --image-builder`): a repository that builds CAPZ's
+ * reference image with kubernetes-sigs/image-builder (the runner's make, packer, az and ansible
+ * are the demo's stand-ins) and promotes into a community gallery that exists already, with the
+ * definitions image-builder's own publishing workflow made (`capi-ubun2-2404`, identifier
+ * `<publisher>/reference-images/ubuntu-2404`): no gallery is created, and its public name is
+ * checked.
+ */
+export const DEMO_IMAGE_BUILDER_CALLER_YAML = `name: Reference images
+on:
+  schedule:
+    - cron: '0 6 * * *'
+
+permissions: {}
+
+jobs:
+  images:
+    permissions:
+      contents: read
+      id-token: write
+      attestations: write
+    uses: \${OWN}/.github/workflows/images.yml@\${PINNED} # v1.0.0
+    with:
+      kubernetes-versions: \${{ vars.KUBERNETES_VERSION }}
+      # pkgs.k8s.io's revision of the packages, so the build need not look it up.
+      kubernetes-deb-version: \${{ vars.KUBERNETES_DEB_VERSION }}
+      operating-systems: ubuntu-2404
+      cleanup-dry-run: true
+      subscription-id: \${{ vars.AZURE_SUBSCRIPTION_ID }}
+      tenant-id: \${{ vars.AZURE_TENANT_ID }}
+      client-id: \${{ vars.AZURE_CLIENT_ID }}
+      production-client-id: \${{ vars.AZURE_PRODUCTION_CLIENT_ID }}
+      arm-endpoint: \${{ vars.AZURE_ARM_ENDPOINT }}
+      authority-host: \${{ vars.AZURE_AUTHORITY_HOST }}
+      location: westus2
+      builder: image-builder
+      image-builder-ref: \${{ vars.IMAGE_BUILDER_REF }}
+      staging-resource-group: rg-capi-staging
+      staging-gallery: capi_staging
+      production-resource-group: rg-capi-community
+      production-gallery: ClusterAPI
+      # The community gallery exists (image-builder's publishing made it): never create one, and
+      # refuse a gallery whose public name is not this one.
+      create-production-gallery: false
+      community-gallery-public-name: \${{ vars.COMMUNITY_GALLERY_PUBLIC_NAME }}
+      sharing: community
+      public-name-prefix: ClusterAPI
+      publisher-uri: https://capz.sigs.k8s.io
+      publisher-contact: capz-maintainers@example.com
+      eula: https://www.apache.org/licenses/LICENSE-2.0
+      production-offer: reference-images
+      target-regions: westus2 eastus=2
+      attestation-public-key: \${{ vars.ATTESTATION_PUBLIC_KEY }}
+      keep-patches: '2'
+      grace-days: '30'
+`;
+
 /** The demo caller's text with this project's name and the pinned commit filled in. */
-export function demoCallerText(own = ownRepository()): string {
-  return DEMO_CALLER_YAML.replace('${OWN}', own).replace('${PINNED}', DEMO_PINNED_SHA);
+export function demoCallerText(own = ownRepository(), yaml = DEMO_CALLER_YAML): string {
+  return yaml.replace('${OWN}', own).replace('${PINNED}', DEMO_PINNED_SHA);
 }
 
 export function demoCaller(text = demoCallerText()): Workflow {

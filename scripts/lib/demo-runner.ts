@@ -108,6 +108,8 @@ export interface RunnerOptions {
   tools?: Readonly<Record<string, string>>;
   /** The calling repository's files, which a checkout of it puts in the workspace. */
   callerFiles?: string;
+  /** Repositories other than the caller's that a checkout may ask for (name → local git repo). */
+  repositories?: Readonly<Record<string, string>>;
   stepTimeoutMs: number;
   print: (line: string) => void;
 }
@@ -612,6 +614,7 @@ export class DemoRunner {
           ? { attestationsEndpoint: this.o.attestationsEndpoint }
           : {}),
         ...(this.o.callerFiles ? { callerFiles: this.o.callerFiles } : {}),
+        ...(this.o.repositories ? { repositories: this.o.repositories } : {}),
         timeoutMs: this.o.stepTimeoutMs,
         onLine: () => undefined,
       },

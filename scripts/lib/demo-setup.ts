@@ -159,3 +159,62 @@ export async function registerFederatedCredentials(
     });
   }
 }
+
+export const PRODUCTION_RESOURCE_GROUP = 'rg-capi-community';
+export const PRODUCTION_GALLERY = 'ClusterAPI';
+/** The public name CAPZ pins for its reference images' community gallery. */
+export const COMMUNITY_PUBLIC_NAME = 'ClusterAPI-f72ceb4f-5159-4c26-a0fe-2ea738f0d019';
+/** The publisher image-builder's publishing workflow gave the demo's existing definitions. */
+export const REFERENCE_PUBLISHER = 'example-sig';
+
+/**
+ * The production gallery of the image-builder scenario, as image-builder's own publishing
+ * workflow leaves it: a community gallery (public name {@link COMMUNITY_PUBLIC_NAME}) whose
+ * definitions are `capi-ubun2-<ver>` with identifier `<publisher>/reference-images/ubuntu-<ver>`
+ * and no SecurityType feature. The demo's run must promote into it as it is.
+ * @returns the definitions' IDs.
+ */
+export async function seedImageBuilderGallery(emulator: Emulator): Promise<string[]> {
+  const group = `/subscriptions/${SUBSCRIPTION}/resourceGroups/${PRODUCTION_RESOURCE_GROUP}`;
+  const gallery = `${group}/providers/Microsoft.Compute/galleries/${PRODUCTION_GALLERY}`;
+  const definitions = ['2204', '2404'].map((ver) => ({
+    id: `${gallery}/images/capi-ubun2-${ver}`,
+    location: LOCATION,
+    properties: {
+      osType: 'Linux',
+      osState: 'Generalized',
+      hyperVGeneration: 'V1',
+      architecture: 'x64',
+      identifier: {
+        publisher: REFERENCE_PUBLISHER,
+        offer: 'reference-images',
+        sku: `ubuntu-${ver}`,
+      },
+    },
+  }));
+  await admin(emulator, '/seed', {
+    resources: [
+      { id: group, location: LOCATION },
+      {
+        id: gallery,
+        location: LOCATION,
+        properties: {
+          identifier: { uniqueName: `${SUBSCRIPTION}-${PRODUCTION_GALLERY.toUpperCase()}` },
+          sharingProfile: {
+            permissions: 'Community',
+            communityGalleryInfo: {
+              publisherUri: 'https://capz.sigs.k8s.io',
+              publisherContact: 'capz-maintainers@example.com',
+              eula: 'https://www.apache.org/licenses/LICENSE-2.0',
+              publicNamePrefix: 'ClusterAPI',
+              publicNames: [COMMUNITY_PUBLIC_NAME],
+              communityGalleryEnabled: true,
+            },
+          },
+        },
+      },
+      ...definitions,
+    ],
+  });
+  return definitions.map((d) => d.id);
+}

@@ -7,13 +7,17 @@
  * - actions/upload-artifact and actions/download-artifact: emulated on a folder, with the
  *   behaviour the data flow depends on (one artifact per name, single-file uploads keep the
  *   file name, `pattern` + `merge-multiple`);
- * - actions/checkout of the calling repository: its files are put in the workspace;
+ * - actions/checkout of the calling repository: its files are put in the workspace; of another
+ *   repository the demo has a stand-in for (a local git repository, e.g. image-builder's): a
+ *   clone of it at `ref`, with its history and tags for `fetch-depth: 0`, else `fetch-depth`
+ *   commits and no tags but `ref` itself when it is one, as the real action fetches;
  * - actions/attest-build-provenance with `subject-name` + `subject-digest`: the stand-in makes and
  *   signs the attestation (its admin `POST /_emulator/attestations`), stored for the run's
  *   repository, and the action's outputs are given back; as on GitHub, the job needs
  *   `id-token: write` (the Sigstore certificate) and `attestations: write` (the upload);
  * - anything else: skipped, with the reason printed.
  */
+import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -40,6 +44,8 @@ export interface JobRuntime {
   attestationsEndpoint?: string;
   /** The calling repository's files, put in the workspace by a checkout of it. */
   callerFiles?: string;
+  /** Other repositories a checkout may ask for: name (owner/name) → a local git repository. */
+  repositories?: Readonly<Record<string, string>>;
   timeoutMs: number;
   onLine: (line: string) => void;
 }
@@ -228,7 +234,16 @@ export async function runThirdParty(
       }
       case 'actions/checkout': {
         if (given.repository) {
-          return done({}, `skipped: ${given.repository} is not needed for this run`);
+          const source = Object.entries(rt.repositories ?? {}).find(
+            ([name]) => name.toLowerCase() === given.repository!.toLowerCase(),
+          )?.[1];
+          if (!source) return done({}, `skipped: ${given.repository} is not needed for this run`);
+          const dest = path.resolve(rt.workspace, given.path || '.');
+          cloneStandIn(source, dest, given.ref ?? '', given['fetch-depth'] ?? '1');
+          return done(
+            {},
+            `emulated: ${given.repository}${given.ref ? `@${given.ref}` : ''} cloned from the demo's stand-in (fetch-depth ${given['fetch-depth'] || '1'})`,
+          );
         }
         if (rt.callerFiles) {
           cpSync(rt.callerFiles, path.resolve(rt.workspace, given.path || '.'), {
@@ -246,6 +261,34 @@ export async function runThirdParty(
     }
   } catch (err) {
     return fail((err as Error).message);
+  }
+}
+
+/**
+ * A clone of a stand-in repository as actions/checkout makes it: `fetch-depth: 0` fetches all
+ * history and tags; any other depth (default 1) only that many commits of `ref` and no tags but
+ * `ref` itself when it is a tag (so `git describe` of a shallow branch finds nothing, as on
+ * GitHub). A commit SHA as `ref` is supported for fetch-depth 0 only.
+ */
+function cloneStandIn(source: string, dest: string, ref: string, fetchDepth: string): void {
+  const git = (...args: string[]): void =>
+    void execFileSync('git', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  mkdirSync(path.dirname(dest), { recursive: true });
+  const depth = Number(fetchDepth || '1');
+  if (depth > 0) {
+    git(
+      'clone',
+      '-q',
+      '--no-tags',
+      '--depth',
+      String(depth),
+      ...(ref ? ['--branch', ref] : []),
+      `file://${path.resolve(source)}`,
+      dest,
+    );
+  } else {
+    git('clone', '-q', path.resolve(source), dest);
+    if (ref) git('-C', dest, 'checkout', '-q', ref);
   }
 }
 
