@@ -37,14 +37,14 @@ export async function run(): Promise<void> {
         ? `cluster ${cluster}`
         : '';
     if (!made || core.getState(STATE.done) === 'true') {
-      core.info(
+      actionsLogger.info(
         made
           ? `Nothing to clean up: the main step already took care of ${made}.`
           : 'Nothing to clean up: the main step created nothing.',
       );
       return;
     }
-    core.info(`The main step did not finish its cleanup; deleting ${made}.`);
+    actionsLogger.info(`The main step did not finish its cleanup; deleting ${made}.`);
     const read = environmentInputReader();
     const pollIntervalMs =
       getIntegerInput(read, 'poll-interval-seconds', {
@@ -65,10 +65,10 @@ export async function run(): Promise<void> {
         );
     await writeSummary(`### validate-cluster (post): cleanup\n\n${outcome.message}\n`);
     if (outcome.deleted) {
-      core.info(outcome.message);
+      actionsLogger.info(outcome.message);
       core.saveState(STATE.done, 'true');
     } else if (/still running/.test(outcome.message)) {
-      core.warning(outcome.message);
+      actionsLogger.warning(outcome.message);
     } else {
       throw new Error(`Could not delete ${outcome.target}: ${outcome.message}`);
     }
