@@ -19,7 +19,7 @@ const nodeGlobals = Object.fromEntries(
 
 const coreImportMessage =
   'Domain code never imports @actions/core: take a Logger (src/common/logger.ts). ' +
-  'Only src/actions/** and src/github/** talk to the runner.';
+  'Only src/actions/** and src/runner/** talk to the runner.';
 
 export default defineConfig(
   { ignores: ['dist/', 'node_modules/', 'coverage/', '.tmp/', '.emulator/'] },
@@ -41,7 +41,7 @@ export default defineConfig(
     // DESIGN §2: the Azure and Kubernetes logic serves the actions, a CLI, the demo and the tests,
     // so it must not depend on the runner. Static and dynamic imports are both refused.
     files: ['src/**/*.ts'],
-    ignores: ['src/actions/**', 'src/github/**'],
+    ignores: ['src/actions/**', 'src/runner/**'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -1,12 +1,12 @@
 import { BlobClient } from '@azure/storage-blob';
 import { getInputs } from '../../src/actions/publish-to-gallery/inputs.js';
 import type { PublishToGallerySettings } from '../../src/actions/publish-to-gallery/inputs.js';
-import type { PublishContext } from '../../src/actions/publish-to-gallery/publish.js';
+import type { PublishContext } from '../../src/gallery/publish.js';
 import { createClients } from '../../src/azure/clients.js';
 import { createCredential } from '../../src/azure/credentials.js';
 import { RecordingLogger } from '../../src/common/logger.js';
 import { systemClock } from '../../src/gallery/clock.js';
-import { recordInputReader } from '../../src/github/inputs.js';
+import { recordInputReader } from '../../src/common/inputs.js';
 import { SupportCalendar } from '../../src/kubernetes/support.js';
 import { readFileSync } from 'node:fs';
 import { CLIENT, SUBSCRIPTION, TENANT } from './emulator.js';

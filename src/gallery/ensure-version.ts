@@ -5,7 +5,7 @@ import type {
 } from '@azure/arm-compute';
 import { ConfigurationError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
-import { azureError, isNotFound, statusOf } from './azure-errors.js';
+import { azureError, isNotFound, statusOf } from '../azure/errors.js';
 import type { Clock } from './clock.js';
 import type { ImageSource } from './identifiers.js';
 import type { ReplicationMode, StorageAccountType } from './names.js';

@@ -1,6 +1,6 @@
 import type { GalleryImageVersion } from '@azure/arm-compute';
 import { normalizeRegionName } from './names.js';
-import { azureError, isNotFound } from './azure-errors.js';
+import { azureError, isNotFound } from '../azure/errors.js';
 import type { VersionApi, VersionContext, VersionSpec } from './ensure-version.js';
 
 /** One target region as the summary shows it. */

@@ -6,8 +6,8 @@ import {
   PUBLISH_TO_GALLERY_DEFAULTS,
   PUBLISH_TO_GALLERY_INPUTS,
 } from '../../../src/actions/publish-to-gallery/inputs.js';
-import { AZURE_INPUT_DEFAULTS } from '../../../src/github/inputs.js';
-import { environmentInputReader, recordInputReader } from '../../../src/github/inputs.js';
+import { AZURE_INPUT_DEFAULTS } from '../../../src/common/inputs.js';
+import { environmentInputReader, recordInputReader } from '../../../src/common/inputs.js';
 
 const NOW = new Date('2024-10-01T09:00:00Z');
 const SUBSCRIPTION = '01234567-89ab-cdef-0123-4567890abcde';

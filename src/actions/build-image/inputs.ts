@@ -10,7 +10,7 @@ import {
   checkBlobName,
   parseBlobContainerUrl,
   storageAccountIdFor,
-} from '../../build/blob-location.js';
+} from '../../build/upload/blob-location.js';
 import { knownOsTarget } from '../../build/os-targets.js';
 import { type Checksum, parseChecksum } from '../../build/source.js';
 import { InputError } from '../../common/errors.js';
@@ -41,7 +41,7 @@ import {
   getOptionalInput,
   type InputReader,
   parseHttpsUrl,
-} from '../../github/inputs.js';
+} from '../../common/inputs.js';
 import { imageVersionForKubernetes } from '../../kubernetes/version.js';
 
 export const BUILDERS = ['image-builder', 'packer', 'disk', 'stemcell'] as const;

@@ -2,8 +2,8 @@ import * as core from '@actions/core';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { azurePageBlobTarget } from '../../build/page-blob.js';
-import { environmentInputReader } from '../../github/inputs.js';
+import { azurePageBlobTarget } from '../../build/upload/page-blob.js';
+import { environmentInputReader } from '../../common/inputs.js';
 import {
   actionsLogger,
   runAction,
@@ -11,8 +11,8 @@ import {
   runUrl,
   setOutputs,
   writeSummary,
-} from '../../github/runtime.js';
-import { buildImage } from './build.js';
+} from '../../runner/runtime.js';
+import { buildImage } from '../../build/builders/build.js';
 import { getInputs } from './inputs.js';
 import { buildSummary } from './summary.js';
 

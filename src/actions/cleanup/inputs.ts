@@ -9,7 +9,7 @@ import {
   resourceGroupNameRule,
   checkName,
 } from '../../gallery/names.js';
-import type { RetentionPolicy } from '../../gallery/retention.js';
+import type { RetentionPolicy } from '../../gallery/retention/policy.js';
 import {
   AZURE_CONNECTION_INPUTS,
   type AzureConnectionSettings,
@@ -20,7 +20,7 @@ import {
   getOptionalInput,
   type InputReader,
   parseHttpsUrl,
-} from '../../github/inputs.js';
+} from '../../common/inputs.js';
 import { optional, requiredName } from '../shared/gallery-inputs.js';
 
 export const CLEANUP_INPUTS = [

@@ -1,15 +1,15 @@
 import * as github from '@actions/github';
-import { isNotFound } from '../../gallery/azure-errors.js';
-import { azureError } from '../../gallery/azure-errors.js';
+import { isNotFound } from '../../azure/errors.js';
+import { azureError } from '../../azure/errors.js';
 import { InputError } from '../../common/errors.js';
-import { environmentInputReader } from '../../github/inputs.js';
+import { environmentInputReader } from '../../common/inputs.js';
 import {
   actionsLogger,
   azureForAction,
   runAction,
   setOutputs,
   writeSummary,
-} from '../../github/runtime.js';
+} from '../../runner/runtime.js';
 import { fetchSupportCalendar } from '../../kubernetes/fetch-support.js';
 import { makePlan } from '../../plan/plan.js';
 import type { PlanContext } from '../../plan/plan.js';

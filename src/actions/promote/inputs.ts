@@ -33,7 +33,7 @@ import {
   getRequiredInput,
   type InputReader,
   parseFutureDate,
-} from '../../github/inputs.js';
+} from '../../common/inputs.js';
 import type { IsoDate } from '../../kubernetes/dates.js';
 import { IF_EXISTS_POLICIES, type IfExistsPolicy } from '../publish-to-gallery/inputs.js';
 import {

@@ -38,7 +38,7 @@ import {
   getRequiredInput,
   type InputReader,
   parseFutureDate,
-} from '../../github/inputs.js';
+} from '../../common/inputs.js';
 import type { IsoDate } from '../../kubernetes/dates.js';
 import {
   imageVersionForKubernetes,

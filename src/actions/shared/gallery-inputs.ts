@@ -24,7 +24,7 @@ import {
   getRequiredInput,
   getTargetRegionsInput,
   type InputReader,
-} from '../../github/inputs.js';
+} from '../../common/inputs.js';
 
 /** The inputs readReplication reads. */
 export const REPLICATION_INPUTS = [

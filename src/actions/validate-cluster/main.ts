@@ -1,24 +1,27 @@
 import * as core from '@actions/core';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCommand } from '../../build/exec.js';
+import { runCommand } from '../../common/exec.js';
 import { InputError } from '../../common/errors.js';
-import { environmentInputReader } from '../../github/inputs.js';
+import { environmentInputReader } from '../../common/inputs.js';
 import {
   actionsLogger,
   azureForAction,
   runAction,
   setOutputs,
   writeSummary,
-} from '../../github/runtime.js';
-import { CAPZ_DEFAULT_TEMPLATES, CAPZ_TEMPLATE_SOURCE } from '../../validate/capz-templates.js';
+} from '../../runner/runtime.js';
+import {
+  CAPZ_DEFAULT_TEMPLATES,
+  CAPZ_TEMPLATE_SOURCE,
+} from '../../validate/cluster/capz-templates.js';
 import { DEFAULT_PROVENANCE_FILES } from '../../validate/checks.js';
-import { validateCluster } from '../../validate/cluster.js';
+import { validateCluster } from '../../validate/cluster/cluster.js';
 import { readImage } from '../../validate/image.js';
 import { checksOutput, failureMessage, writeReport } from '../../validate/report.js';
 import type { ValidationReport } from '../../validate/report.js';
-import { runIdentity } from '../../validate/vm-plan.js';
-import { validateVm } from '../../validate/vm.js';
+import { runIdentity } from '../../validate/vm/plan.js';
+import { validateVm } from '../../validate/vm/vm.js';
 import { getInputs, loadClusterInputs } from './inputs.js';
 import type { ValidateClusterSettings } from './inputs.js';
 import { validationSummary } from './summary.js';

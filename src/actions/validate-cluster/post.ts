@@ -1,21 +1,21 @@
 import * as core from '@actions/core';
-import { runCommand } from '../../build/exec.js';
+import { runCommand } from '../../common/exec.js';
 import {
   environmentInputReader,
   getAzureConnectionInputs,
   getIntegerInput,
-} from '../../github/inputs.js';
-import type { InputReader } from '../../github/inputs.js';
-import { actionsLogger, azureForAction, runAction, writeSummary } from '../../github/runtime.js';
+} from '../../common/inputs.js';
+import type { InputReader } from '../../common/inputs.js';
+import { actionsLogger, azureForAction, runAction, writeSummary } from '../../runner/runtime.js';
 import { deleteResourceGroup, STATE } from '../../validate/cleanup.js';
 import type { CleanupOutcome } from '../../validate/cleanup.js';
-import { deleteCluster } from '../../validate/cluster.js';
+import { deleteCluster } from '../../validate/cluster/cluster.js';
 import {
   Kubectl,
   kubectlWorkDir,
   loadKubeconfig,
   writeKubeconfig,
-} from '../../validate/kubectl.js';
+} from '../../validate/cluster/kubectl.js';
 import { getInputs, VALIDATE_CLUSTER_DEFAULTS } from './inputs.js';
 
 /** How long post: waits for Azure (or CAPZ) to delete what main made. */
