@@ -88,16 +88,17 @@ export async function ensureImageVersion(
   for (let round = 0; round < 5; round++) {
     const existing = await getVersion(api, spec);
     if (!existing) {
+      let operation: Operation;
       try {
-        await submitCreate(api, spec, ctx.logger);
+        operation = await submitCreate(api, spec, ctx);
       } catch (err) {
         if (statusOf(err) === 409) {
-          ctx.logger.info(`Another run is writing ${name}; waiting for it instead.`);
+          ctx.logger.info(`Another run is writing ${name} (409 Conflict); waiting for it instead.`);
           continue;
         }
         throw azureError(err, `creating image version ${name}`);
       }
-      const done = await waitForVersion(api, spec, deadline, ctx);
+      const done = await waitForVersion(api, spec, deadline, ctx, { operation });
       return outcome(done, spec, 'created');
     }
     const state = existing.provisioningState;
@@ -157,8 +158,19 @@ async function getVersion(
   }
 }
 
-/** Sends the PUT and returns once Azure accepted it; `waitForVersion` follows replication. */
-async function submitCreate(api: VersionApi, spec: VersionSpec, logger: Logger): Promise<void> {
+/** What Azure says when the operation ends; read only if the version ends Failed. */
+export type Operation = () => Promise<unknown>;
+
+/**
+ * Sends the PUT and returns once Azure accepted it; `waitForVersion` follows replication and,
+ * should the version end Failed, asks the returned operation for Azure's reason.
+ */
+async function submitCreate(
+  api: VersionApi,
+  spec: VersionSpec,
+  ctx: VersionContext,
+): Promise<Operation> {
+  const logger = ctx.logger;
   logger.info(
     `Creating image version ${spec.gallery}/${spec.definition}/${spec.version} from ${describeSource(spec.source)}.`,
   );
@@ -168,8 +180,10 @@ async function submitCreate(api: VersionApi, spec: VersionSpec, logger: Logger):
     spec.definition,
     spec.version,
     versionBody(spec),
+    { updateIntervalInMs: ctx.pollIntervalMs },
   );
   await poller.submitted();
+  return () => poller.pollUntilDone();
 }
 
 export function versionBody(spec: VersionSpec): GalleryImageVersion {
@@ -264,12 +278,13 @@ async function replace(
   ctx.logger.warning(`Replacing ${name}: it will be missing until the new version has replicated.`);
   const start = ctx.clock.now();
   await deleteVersion(api, spec, ctx);
+  let operation: Operation;
   try {
-    await submitCreate(api, spec, ctx.logger);
+    operation = await submitCreate(api, spec, ctx);
   } catch (err) {
     throw azureError(err, `re-creating image version ${name} (the old one is already deleted)`);
   }
-  const done = await waitForVersion(api, spec, deadline, ctx);
+  const done = await waitForVersion(api, spec, deadline, ctx, { operation });
   const gapMs = ctx.clock.now() - start;
   ctx.logger.warning(
     `${name} was unavailable for ${Math.round(gapMs / 1000)} s while it was replaced.`,
@@ -299,7 +314,9 @@ function outcome(
   return {
     id: version.id!,
     action,
-    created: action === 'created' || action === 'finished' || action === 'replaced',
+    // Exactly one run creates a version: one that found another run's create and waited for it
+    // ('finished') reports created=false, as does every run that found it done.
+    created: action === 'created' || action === 'replaced',
     regions: describeReplication(version, spec),
     digest: version.tags?.[DIGEST_TAG] ?? spec.digest,
   };

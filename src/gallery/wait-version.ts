@@ -1,7 +1,7 @@
 import type { GalleryImageVersion } from '@azure/arm-compute';
 import { normalizeRegionName } from './names.js';
 import { azureError, isNotFound } from '../azure/errors.js';
-import type { VersionApi, VersionContext, VersionSpec } from './ensure-version.js';
+import type { Operation, VersionApi, VersionContext, VersionSpec } from './ensure-version.js';
 
 /** One target region as the summary shows it. */
 export interface RegionProgress {
@@ -22,7 +22,7 @@ export async function waitForVersion(
   spec: VersionSpec,
   deadline: number,
   ctx: VersionContext,
-  options: { allowGone?: boolean; allowFailed?: boolean } = {},
+  options: { allowGone?: boolean; allowFailed?: boolean; operation?: Operation } = {},
 ): Promise<GalleryImageVersion> {
   const name = `${spec.gallery}/${spec.definition}/${spec.version}`;
   let last = '';
@@ -56,9 +56,11 @@ export async function waitForVersion(
         ?.filter((s) => s.state === 'Failed')
         .map((s) => s.details)
         .filter(Boolean);
+      const reason = await operationError(options.operation);
       throw new Error(
         `Image version ${name} failed${failed.length ? ` to replicate to ${failed.join(', ')}` : ''}.` +
           (details?.length ? ` ${details.join(' ')}` : '') +
+          (reason && !details?.some((d) => d && reason.includes(d)) ? ` Azure: ${reason}` : '') +
           ` Set input 'if-exists' to 'replace' to publish it again.`,
       );
     }
@@ -91,4 +93,16 @@ export function describeReplication(
       progress: s?.progress ?? (done ? 100 : 0),
     };
   });
+}
+
+/** Azure's reason for a failed operation (its `error.code` and message), when we started it. */
+async function operationError(operation: Operation | undefined): Promise<string | undefined> {
+  if (!operation) return undefined;
+  try {
+    await operation();
+    return undefined;
+  } catch (err) {
+    const e = err as { code?: string; message?: string };
+    return [e.code, e.message].filter(Boolean).join(': ') || String(err);
+  }
 }

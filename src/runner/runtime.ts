@@ -82,5 +82,6 @@ export function azureForAction(azure: AzureSignIn, action: string): AzureClients
     azure,
     signInFromRunner(azure).credential,
     `compute-gallery-actions/${action}`,
+    actionsLogger,
   );
 }
