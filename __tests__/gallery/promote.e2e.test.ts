@@ -103,7 +103,7 @@ describe('promote on the stand-in', () => {
     expect(result.version.action).toBe('created');
     expect(result.settings.imageDefinition).toBe('capi-ubun2-2404-cvm');
     expect(result.version.digest).toBe(`sha256:${'a'.repeat(64)}`);
-    expect(result.endOfLifeDate).toBe('2025-11-11'); // eol.yaml in shared/fixtures
+    expect(result.endOfLifeDate).toBe('2025-11-11'); // 1.31's end of life in our calendar fixture
     expect(result.version.regions.map((r) => [r.region, r.replicas])).toEqual([
       ['West US 2', 3],
       ['East US', 2],

@@ -6,16 +6,58 @@ import { azureError } from '../azure/errors.js';
 import { DIGEST_TAG } from './ensure-version.js';
 import { capzImageTarget, imageVersionNameRule, isValidName } from './names.js';
 import type { HyperVGeneration, SecurityType } from './names.js';
+import type { GalleryImageVersionId } from './identifiers.js';
 import type {
   EndOfLifeSetting,
-  PublishToGallerySettings,
-} from '../actions/publish-to-gallery/inputs.js';
+  IfExistsPolicy,
+  PublishRequest,
+  ReplicationSettings,
+  SharingSettings,
+} from './request.js';
+import type { IsoDate } from '../kubernetes/dates.js';
 import { publish } from './publish.js';
 import type { PublishContext, PublishResult } from './publish.js';
-import type { PromoteSettings } from '../actions/promote/inputs.js';
+
+export type PromoteEndOfLife =
+  | { readonly kind: 'date'; readonly date: IsoDate }
+  | { readonly kind: 'kubernetes' }
+  | { readonly kind: 'none' };
+
+/** What a promotion asks for: promote's inputs, read and checked. */
+export interface PromoteRequest {
+  /** `source-image-version-id`: the validated staging version, parsed. */
+  readonly source: GalleryImageVersionId & { readonly id: string };
+  /** `resource-group` of the production gallery; created if missing. */
+  readonly resourceGroup: string;
+  /** `location` of the production gallery and version. */
+  readonly location: string;
+  /** `gallery`: the production gallery. */
+  readonly gallery: string;
+  /** `image-definition`; unset: the source's, with CAPZ's production naming (DESIGN §8). */
+  readonly imageDefinition?: string;
+  /** `image-version`; unset: the source version's name. */
+  readonly imageVersion?: string;
+  /** `publisher`/`offer`/`sku`; each unset one is copied from the source definition. */
+  readonly identifier: {
+    readonly publisher?: string;
+    readonly offer?: string;
+    readonly sku?: string;
+  };
+  readonly replication: ReplicationSettings;
+  /** `end-of-life-date`: a date, `kubernetes` (the minor of the version name), or `none`. */
+  readonly endOfLife: PromoteEndOfLife;
+  /** `tags`, added to the tags copied from the source version. */
+  readonly tags: Readonly<Record<string, string>>;
+  readonly ifExists: IfExistsPolicy;
+  readonly sharing: SharingSettings;
+  /** `validation-report`: path of validate-cluster's JSON report, recorded by digest. */
+  readonly validationReport?: string;
+  readonly timeoutMinutes: number;
+  readonly pollIntervalSeconds: number;
+}
 
 export interface PromoteResult extends PublishResult {
-  settings: PublishToGallerySettings;
+  settings: PublishRequest;
   sourceVersion: GalleryImageVersion;
 }
 
@@ -29,7 +71,7 @@ const NOT_COPIED = new Set([DIGEST_TAG, 'source', 'published-by']);
  * tested — and carries the same content digest, so a re-run writes nothing.
  */
 export async function promote(
-  settings: PromoteSettings,
+  settings: PromoteRequest,
   ctx: Omit<PublishContext, 'digest'>,
 ): Promise<PromoteResult> {
   const { compute } = ctx.clients;
@@ -73,17 +115,16 @@ export async function promote(
 
 /** The publish settings a promotion amounts to, with everything unset taken from the source. */
 export function toPublishSettings(
-  settings: PromoteSettings,
+  settings: PromoteRequest,
   definition: GalleryImage,
   version: GalleryImageVersion,
-): PublishToGallerySettings {
+): PublishRequest {
   const s = settings.source;
   const imageVersion = settings.imageVersion ?? s.version;
   const copiedTags = Object.fromEntries(
     Object.entries(version.tags ?? {}).filter(([k]) => !NOT_COPIED.has(k)),
   );
   return {
-    azure: settings.azure,
     resourceGroup: settings.resourceGroup,
     location: settings.location,
     gallery: settings.gallery,
@@ -123,7 +164,7 @@ export function productionDefinitionName(staging: string): string {
 
 /** `kubernetes` reads the minor from the version name (`1.31.2` → `1.31`). */
 function endOfLife(
-  settings: PromoteSettings,
+  settings: PromoteRequest,
   imageVersion: string,
 ): { endOfLife?: EndOfLifeSetting } {
   const eol = settings.endOfLife;

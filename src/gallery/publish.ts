@@ -12,7 +12,7 @@ import type { VersionOutcome } from './ensure-version.js';
 import { capzImageReference, communityImageId } from './reference.js';
 import type { SupportCalendar } from '../kubernetes/support.js';
 import { startOfIsoDate, toIsoDate } from '../kubernetes/dates.js';
-import type { PublishToGallerySettings } from '../actions/publish-to-gallery/inputs.js';
+import type { PublishRequest } from './request.js';
 
 /** What publishing needs from outside: clients, time, the release calendar, provenance. */
 export interface PublishContext {
@@ -45,7 +45,7 @@ export interface PublishResult {
 
 /** Resource group → gallery → definition → version, each made sure of, in that order. */
 export async function publish(
-  settings: PublishToGallerySettings,
+  settings: PublishRequest,
   ctx: PublishContext,
 ): Promise<PublishResult> {
   const { compute } = ctx.clients;
@@ -172,7 +172,7 @@ export async function publish(
 
 /** `end-of-life-date: kubernetes` becomes the minor's end of life from the release calendar. */
 async function resolveEndOfLife(
-  settings: PublishToGallerySettings,
+  settings: PublishRequest,
   ctx: PublishContext,
 ): Promise<string | undefined> {
   const eol = settings.endOfLife;
@@ -212,10 +212,7 @@ function boundTags(tags: Record<string, string>): Record<string, string> {
  */
 async function withDefinitionRollback<T>(
   compute: Pick<ComputeManagementClient, 'galleryImages' | 'galleryImageVersions'>,
-  settings: Pick<
-    PublishToGallerySettings,
-    'resourceGroup' | 'gallery' | 'imageDefinition' | 'imageVersion'
-  >,
+  settings: Pick<PublishRequest, 'resourceGroup' | 'gallery' | 'imageDefinition' | 'imageVersion'>,
   createdByThisRun: boolean,
   logger: Logger,
   makeVersion: () => Promise<T>,
@@ -236,10 +233,7 @@ async function withDefinitionRollback<T>(
 
 async function removeDefinitionIfEmpty(
   compute: Pick<ComputeManagementClient, 'galleryImages' | 'galleryImageVersions'>,
-  s: Pick<
-    PublishToGallerySettings,
-    'resourceGroup' | 'gallery' | 'imageDefinition' | 'imageVersion'
-  >,
+  s: Pick<PublishRequest, 'resourceGroup' | 'gallery' | 'imageDefinition' | 'imageVersion'>,
   logger: Logger,
 ): Promise<void> {
   const versions = [];

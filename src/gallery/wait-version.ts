@@ -1,7 +1,10 @@
 import type { GalleryImageVersion } from '@azure/arm-compute';
 import { normalizeRegionName } from './names.js';
 import { azureError, isNotFound } from '../azure/errors.js';
-import type { Operation, VersionApi, VersionContext, VersionSpec } from './ensure-version.js';
+import type { VersionApi, VersionContext, VersionSpec } from './version-spec.js';
+
+/** What Azure says when an operation ends; read only if the version ends Failed. */
+export type Operation = () => Promise<unknown>;
 
 /** One target region as the summary shows it. */
 export interface RegionProgress {

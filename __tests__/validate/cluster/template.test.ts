@@ -14,10 +14,13 @@ import {
   substituteVariables,
 } from '../../../src/validate/cluster/template.js';
 import type { KubeObject } from '../../../src/validate/cluster/template.js';
+import { describeUpstream, upstreamFixture } from '../../helpers/upstream.js';
 
-const CAPZ = new URL('../../../../shared/fixtures/capz/', import.meta.url);
-const fixture = (name: string): string => readFileSync(new URL(name, CAPZ), 'utf8');
-const CRD = parse(fixture('infrastructure.cluster.x-k8s.io_azuremachinetemplates.yaml')) as unknown;
+/** CAPZ's own files (templates, CRD), replayed only when the upstream fixtures are there. */
+const fixture = (name: string): string => readFileSync(upstreamFixture(`capz/${name}`)!, 'utf8');
+const CRD_FILE = 'capz/infrastructure.cluster.x-k8s.io_azuremachinetemplates.yaml';
+const crd = (): unknown =>
+  parse(fixture('infrastructure.cluster.x-k8s.io_azuremachinetemplates.yaml')) as unknown;
 const ID =
   '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-staging/providers/Microsoft.Compute/galleries/staging_gallery/images/capi-ubuntu-2404/versions/1.31.2';
 const variables = {
@@ -59,13 +62,29 @@ describe('clusterctl variables', () => {
   });
 });
 
-describe('the bundled CAPZ templates', () => {
+describeUpstream('capz/cluster-template.yaml')('the bundled CAPZ templates, upstream', () => {
   it('are the CAPZ default flavors, verbatim', () => {
     expect(CAPZ_DEFAULT_TEMPLATES.Linux).toBe(fixture('cluster-template.yaml'));
     expect(CAPZ_DEFAULT_TEMPLATES.Windows).toBe(fixture('cluster-template-windows.yaml'));
   });
+});
 
-  it('render with every AzureMachineTemplate booting the version, as the CRD accepts it', () => {
+describeUpstream(CRD_FILE)('the bundled CAPZ templates and the CRD', () => {
+  it('render every AzureMachineTemplate image as the CRD accepts it', () => {
+    const templates = render(CAPZ_DEFAULT_TEMPLATES.Linux).objects.filter(
+      (o) => o.kind === 'AzureMachineTemplate',
+    );
+    expect(templates).toHaveLength(2);
+    for (const t of templates) {
+      const schema = azureMachineImageSchema(crd(), t.apiVersion!);
+      expect(schema).toBeDefined();
+      expect(schemaProblems(imageOf(t), schema!, 'image')).toEqual([]);
+    }
+  });
+});
+
+describe('the bundled CAPZ templates', () => {
+  it('render with every AzureMachineTemplate booting the version', () => {
     const rendered = render(CAPZ_DEFAULT_TEMPLATES.Linux);
     expect(rendered.imageTemplates).toEqual([
       'cga-1-1-abcdef-control-plane',
@@ -82,9 +101,6 @@ describe('the bundled CAPZ templates', () => {
           resourceGroup: 'rg-staging',
         },
       });
-      const schema = azureMachineImageSchema(CRD, t.apiVersion!);
-      expect(schema).toBeDefined();
-      expect(schemaProblems(imageOf(t), schema!, 'image')).toEqual([]);
     }
     expect(rendered.objects.every((o) => o.metadata?.namespace === 'capz-validate')).toBe(true);
     const kcp = rendered.objects.find((o) => o.kind === 'KubeadmControlPlane')!;
@@ -103,10 +119,9 @@ describe('the bundled CAPZ templates', () => {
   });
 });
 
-describe('the CRD image schema', () => {
-  const schema = azureMachineImageSchema(CRD, 'infrastructure.cluster.x-k8s.io/v1beta1')!;
-
+describeUpstream(CRD_FILE)('the CRD image schema', () => {
   it('refuses what the API server would', () => {
+    const schema = azureMachineImageSchema(crd(), 'infrastructure.cluster.x-k8s.io/v1beta1')!;
     expect(
       schemaProblems({ computeGallery: { gallery: 'g', name: 'd' } }, schema, 'image'),
     ).toEqual(['image.computeGallery.version: required']);
@@ -127,21 +142,20 @@ describe('the CRD image schema', () => {
 
   it('is found only for a version the CRD serves', () => {
     expect(
-      azureMachineImageSchema(CRD, 'infrastructure.cluster.x-k8s.io/v1alpha4'),
+      azureMachineImageSchema(crd(), 'infrastructure.cluster.x-k8s.io/v1alpha4'),
     ).toBeUndefined();
   });
 });
 
 describe('templates that cannot work', () => {
   it('refuse a template without an AzureMachineTemplate, naming cluster-template', () => {
-    const text = fixture('cluster-template.yaml')
-      .split('---\n')
+    const text = CAPZ_DEFAULT_TEMPLATES.Linux.split('---\n')
       .filter((d) => !d.includes('kind: AzureMachineTemplate'))
       .join('---\n');
     expect(() => checkTemplateShape(text, 'no-machines.yaml')).toThrow(
       /Invalid input 'cluster-template': 'no-machines.yaml'. It has no AzureMachineTemplate/,
     );
-    expect(() => checkTemplateShape(fixture('cluster-template.yaml'), 'ok.yaml')).not.toThrow();
+    expect(() => checkTemplateShape(CAPZ_DEFAULT_TEMPLATES.Linux, 'ok.yaml')).not.toThrow();
     expect(() => checkTemplateShape('kind: [', 'bad.yaml')).toThrow(InputError);
   });
 

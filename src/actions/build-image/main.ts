@@ -1,4 +1,4 @@
-import * as core from '@actions/core';
+import { getIdToken } from '../../runner/state.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,7 +47,7 @@ export async function run(): Promise<void> {
           subscriptionId: settings.azure.subscriptionId,
           ...(clientId ? { clientId } : {}),
           ...(tenantId ? { tenantId } : {}),
-          getIdToken: (audience) => core.getIDToken(audience),
+          getIdToken: (audience) => getIdToken(audience),
         },
         env: process.env,
         provenance: {

@@ -1,4 +1,4 @@
-import * as core from '@actions/core';
+import * as runner from '../../runner/state.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCommand } from '../../common/exec.js';
@@ -48,7 +48,7 @@ export async function run(): Promise<void> {
     );
     const cancelled = cancelOnSignal();
     const runId = runIdentity(process.env, new Date());
-    const saveState = (name: string, value: string): void => core.saveState(name, value);
+    const saveState = (name: string, value: string): void => runner.saveState(name, value);
     if (settings.cluster && cluster) {
       if (image.osType === 'Windows' && settings.cluster.workerCount === 0) {
         throw new InputError(
@@ -108,7 +108,7 @@ export async function run(): Promise<void> {
         logger: actionsLogger,
         run: runId,
         saveState,
-        maskSecret: (value) => core.setSecret(value),
+        maskSecret: (value) => runner.setSecret(value),
         fetchText,
         signal: cancelled,
       },
@@ -133,7 +133,7 @@ async function finish(settings: ValidateClusterSettings, report: ValidationRepor
     checks: checksOutput(report.checks),
   });
   await writeSummary(validationSummary(report, path));
-  if (report.result === 'failed') core.setFailed(failureMessage(report));
+  if (report.result === 'failed') runner.setFailed(failureMessage(report));
 }
 
 /** The runner stops a cancelled step with SIGINT, then SIGTERM: stop waiting, clean up. */
@@ -141,7 +141,7 @@ function cancelOnSignal(): AbortSignal {
   const controller = new AbortController();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
-      core.warning(`Received ${signal}: stopping the validation and cleaning up.`);
+      actionsLogger.warning(`Received ${signal}: stopping the validation and cleaning up.`);
       controller.abort();
     });
   }

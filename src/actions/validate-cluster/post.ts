@@ -1,4 +1,4 @@
-import * as core from '@actions/core';
+import * as runner from '../../runner/state.js';
 import { runCommand } from '../../common/exec.js';
 import {
   environmentInputReader,
@@ -29,14 +29,14 @@ const CLEANUP_TIMEOUT_MS = 20 * 60_000;
  */
 export async function run(): Promise<void> {
   await runAction(async () => {
-    const resourceGroup = core.getState(STATE.resourceGroup);
-    const cluster = core.getState(STATE.cluster);
+    const resourceGroup = runner.getState(STATE.resourceGroup);
+    const cluster = runner.getState(STATE.cluster);
     const made = resourceGroup
       ? `resource group ${resourceGroup}`
       : cluster
         ? `cluster ${cluster}`
         : '';
-    if (!made || core.getState(STATE.done) === 'true') {
+    if (!made || runner.getState(STATE.done) === 'true') {
       actionsLogger.info(
         made
           ? `Nothing to clean up: the main step already took care of ${made}.`
@@ -66,7 +66,7 @@ export async function run(): Promise<void> {
     await writeSummary(`### validate-cluster (post): cleanup\n\n${outcome.message}\n`);
     if (outcome.deleted) {
       actionsLogger.info(outcome.message);
-      core.saveState(STATE.done, 'true');
+      runner.saveState(STATE.done, 'true');
     } else if (/still running/.test(outcome.message)) {
       actionsLogger.warning(outcome.message);
     } else {

@@ -11,14 +11,13 @@ import { BuildFailedError } from '../packer/run.js';
 import { type PackerSignInRequest, signInForPacker } from '../packer/sign-in.js';
 import type { Logger } from '../../common/logger.js';
 import { parseKubernetesVersion } from '../../kubernetes/version.js';
-import type { BuildContext, BuilderOutcome, BuiltImage } from './build.js';
-import type { BuildImageSettings } from '../../actions/build-image/inputs.js';
-import { identity } from './vhd.js';
+import { type BuildContext, type BuilderOutcome, type BuiltImage, identity } from './context.js';
+import type { BuildRequest } from './request.js';
 
 /** image-builder's make goal, then the image as Packer reported it. */
 export async function buildWithImageBuilder(
-  settings: BuildImageSettings,
-  builder: Extract<BuildImageSettings['builder'], { kind: 'image-builder' }>,
+  settings: BuildRequest,
+  builder: Extract<BuildRequest['builder'], { kind: 'image-builder' }>,
   ctx: BuildContext,
 ): Promise<BuilderOutcome> {
   const expected = identity(settings);
@@ -68,8 +67,8 @@ export async function buildWithImageBuilder(
 
 /** The user's template; its artifact names the image unless the inputs did. */
 export async function buildWithPacker(
-  settings: BuildImageSettings,
-  builder: Extract<BuildImageSettings['builder'], { kind: 'packer' }>,
+  settings: BuildRequest,
+  builder: Extract<BuildRequest['builder'], { kind: 'packer' }>,
   ctx: BuildContext,
 ): Promise<BuilderOutcome> {
   const request = packerSignIn(settings, ctx);
@@ -103,7 +102,7 @@ export async function buildWithPacker(
   return { ...outcome, manifest: { packer: { template: builder.template } } };
 }
 
-function packerSignIn(settings: BuildImageSettings, ctx: BuildContext): PackerSignInRequest {
+function packerSignIn(settings: BuildRequest, ctx: BuildContext): PackerSignInRequest {
   return (
     ctx.signIn ?? {
       kind: 'azure-cli',

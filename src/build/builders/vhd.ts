@@ -8,21 +8,18 @@ import { formatChecksum, resolveSource } from '../source.js';
 import { extractStemcell, stemcellImage } from '../vhd/stemcell.js';
 import { type UploadedVhd, uploadVhdFile } from '../upload/vhd-upload.js';
 import { BLOB_MANAGED_BY_KEY, MANAGED_BY } from '../../gallery/retention/leftovers.js';
-import type { BuildContext, BuilderOutcome, BuiltImage, Provenance } from './build.js';
-import type { BuildImageSettings, UploadSettings } from '../../actions/build-image/inputs.js';
-
-/** The image identity a builder must have by now; inputs guarantee it for `disk`. */
-export function identity(settings: BuildImageSettings): BuiltImage {
-  const { definition, version, osType, hyperVGeneration } = settings.image;
-  if (!definition || !version || !osType || !hyperVGeneration) {
-    throw new Error(`The image is not fully named: ${JSON.stringify(settings.image)}.`);
-  }
-  return { definition, version, osType, hyperVGeneration };
-}
+import {
+  type BuildContext,
+  type BuilderOutcome,
+  type BuiltImage,
+  identity,
+  type Provenance,
+} from './context.js';
+import type { BuildRequest, UploadSettings } from './request.js';
 
 export async function buildFromDisk(
-  settings: BuildImageSettings,
-  builder: Extract<BuildImageSettings['builder'], { kind: 'disk' }>,
+  settings: BuildRequest,
+  builder: Extract<BuildRequest['builder'], { kind: 'disk' }>,
   ctx: BuildContext,
 ): Promise<BuilderOutcome> {
   const image = identity(settings);
@@ -65,8 +62,8 @@ export async function buildFromDisk(
 
 /** A BOSH stemcell: its root.vhd, checked fixed and aligned, uploaded as it is. */
 export async function buildFromStemcell(
-  settings: BuildImageSettings,
-  builder: Extract<BuildImageSettings['builder'], { kind: 'stemcell' }>,
+  settings: BuildRequest,
+  builder: Extract<BuildRequest['builder'], { kind: 'stemcell' }>,
   ctx: BuildContext,
 ): Promise<BuilderOutcome> {
   await mkdir(ctx.workDir, { recursive: true });
@@ -169,7 +166,7 @@ function vhdOutcome(uploaded: UploadedVhd) {
 
 /** Blob metadata names are C# identifiers; values are ASCII header text. */
 function blobMetadata(
-  settings: BuildImageSettings,
+  settings: BuildRequest,
   image: BuiltImage,
   provenance: Provenance,
 ): Record<string, string> {

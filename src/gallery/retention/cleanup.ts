@@ -5,9 +5,25 @@ import { deleteLeftover, findLeftovers } from './leftovers.js';
 import type { ContainerClient } from '@azure/storage-blob';
 import type { ComputeManagementClient } from '@azure/arm-compute';
 import { planRetention } from './policy.js';
-import type { PlanEntry } from './policy.js';
+import type { PlanEntry, RetentionPolicy } from './policy.js';
 import type { SupportCalendar } from '../../kubernetes/support.js';
-import type { CleanupSettings } from '../../actions/cleanup/inputs.js';
+
+/** What a cleanup asks for: cleanup's inputs, read and checked. */
+export interface CleanupRequest {
+  readonly resourceGroup: string;
+  readonly gallery: string;
+  /** `image-definitions`; empty: every definition in the gallery. */
+  readonly definitions: string[];
+  readonly policy: RetentionPolicy;
+  /** `blob-container-url`: the staging VHD container, whose old blobs of ours are leftovers. */
+  readonly blobContainerUrl?: string;
+  /** `yank-reason`, recorded in the `yanked` tag. */
+  readonly yankReason: string;
+  readonly dryRun: boolean;
+  readonly deleteEmptyDefinitions: boolean;
+  readonly maxConcurrency: number;
+  readonly pollIntervalSeconds: number;
+}
 
 export interface CleanupOutcome {
   plan: PlanEntry[];
@@ -18,7 +34,7 @@ export interface CleanupOutcome {
 
 /** Inventory → plan → (unless a dry run) deletes and yanks → empty definitions. */
 export async function runCleanup(
-  settings: CleanupSettings,
+  settings: CleanupRequest,
   ctx: {
     compute: CleanupApi & Pick<ComputeManagementClient, 'images'>;
     calendar: SupportCalendar;
