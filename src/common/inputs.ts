@@ -14,9 +14,9 @@ import {
   normalizeRegionName,
   regionNameRule,
   STORAGE_ACCOUNT_TYPES,
-  type StorageAccountType,
   subscriptionIdRule,
 } from '../gallery/names.js';
+import type { TargetRegion } from '../gallery/version-spec.js';
 import { type IsoDate, parseIsoDate, toIsoDate } from '../kubernetes/dates.js';
 
 /** Returns the raw text of input `name` (kebab-case, as in action.yml), or undefined. */
@@ -213,13 +213,9 @@ export function getKeyValueInput(read: InputReader, name: string): Record<string
 // ---------------------------------------------------------------------------------------------
 // Target regions
 
-/** One replication target as the user wrote it; unset parts take the action's defaults. */
-export interface TargetRegionInput {
-  /** Lower-case region name, e.g. `westeurope`. */
-  readonly name: string;
-  readonly replicas?: number;
-  readonly storageAccountType?: StorageAccountType;
-}
+/** One replication target as the user wrote it: a region, and what is unset takes the defaults. */
+export type TargetRegionInput = Pick<TargetRegion, 'name'> &
+  Partial<Pick<TargetRegion, 'replicas' | 'storageAccountType'>>;
 
 const TARGET_REGION_FORM =
   'Expected region, region=replicas or region=replicas/storageType, such as ' +

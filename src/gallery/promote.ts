@@ -15,6 +15,7 @@ import type {
   SharingSettings,
 } from './request.js';
 import type { IsoDate } from '../kubernetes/dates.js';
+import { minorKey, tryParseKubernetesVersion } from '../kubernetes/version.js';
 import { publish } from './publish.js';
 import type { PublishContext, PublishResult } from './publish.js';
 
@@ -170,15 +171,15 @@ function endOfLife(
   const eol = settings.endOfLife;
   if (eol.kind === 'none') return {};
   if (eol.kind === 'date') return { endOfLife: eol };
-  const m = isValidName(imageVersionNameRule, imageVersion)
-    ? imageVersion.match(/^(1)\.(\d+)\.\d+$/)
-    : null;
-  if (!m) {
+  const version = isValidName(imageVersionNameRule, imageVersion)
+    ? tryParseKubernetesVersion(imageVersion)
+    : undefined;
+  if (!version || version.major !== 1) {
     throw new ConfigurationError(
       `Input 'end-of-life-date' is 'kubernetes', but version '${imageVersion}' is not a Kubernetes version; give a date or 'none'.`,
     );
   }
-  return { endOfLife: { kind: 'kubernetes', minor: `${m[1]}.${m[2]}` } };
+  return { endOfLife: { kind: 'kubernetes', minor: minorKey(version) } };
 }
 
 async function fileSha256(path: string): Promise<string> {

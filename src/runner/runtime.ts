@@ -6,8 +6,10 @@ import type { AzureSignIn, SignedInCredential } from '../azure/credentials.js';
 import { ConfigurationError } from '../common/errors.js';
 import { escapeLogText } from '../common/log-escape.js';
 import type { Logger } from '../common/logger.js';
+import type { Provenance } from '../common/provenance.js';
 import { redactCredentials } from '../common/redact.js';
 import { setSecretMasker } from '../common/secrets.js';
+import { type ActionSpec, declaredOutputs } from './spec.js';
 
 /**
  * Domain code's Logger, writing to the job log through @actions/core. Every line goes through
@@ -39,9 +41,15 @@ export async function runAction(body: () => Promise<void>): Promise<void> {
   }
 }
 
-/** Writes outputs, masking nothing: resource IDs are not secrets (DESIGN §5). */
-export function setOutputs(outputs: Record<string, string | undefined>): void {
-  for (const [name, value] of Object.entries(outputs)) {
+/**
+ * Writes every output `spec` declares (those undefined stay unset), masking nothing: resource
+ * IDs are not secrets (docs/design.md, "authentication").
+ */
+export function setOutputs<O extends string>(
+  spec: ActionSpec<string, O>,
+  outputs: Readonly<Record<O, string | undefined>>,
+): void {
+  for (const [name, value] of Object.entries<string | undefined>(declaredOutputs(spec, outputs))) {
     if (value !== undefined) core.setOutput(name, value);
   }
 }
@@ -53,6 +61,17 @@ export async function writeSummary(markdown: string): Promise<void> {
     return;
   }
   await core.summary.addRaw(markdown, true).write();
+}
+
+/** What the runner's environment says about this run: repository, commit, run link, workflow. */
+export function runProvenance(env: NodeJS.ProcessEnv = process.env): Provenance {
+  const url = runUrl(env);
+  return {
+    ...(env.GITHUB_REPOSITORY ? { repository: env.GITHUB_REPOSITORY } : {}),
+    ...(env.GITHUB_SHA ? { commit: env.GITHUB_SHA } : {}),
+    ...(url ? { runUrl: url } : {}),
+    ...(env.GITHUB_WORKFLOW ? { workflow: env.GITHUB_WORKFLOW } : {}),
+  };
 }
 
 /** The link to this workflow run, for provenance tags and summaries. */

@@ -3,15 +3,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { azurePageBlobTarget } from '../../build/upload/page-blob.js';
-import { environmentInputReader } from '../../common/inputs.js';
 import {
   actionsLogger,
   runAction,
   signInFromRunner,
-  runUrl,
+  runProvenance,
   setOutputs,
   writeSummary,
 } from '../../runner/runtime.js';
+import { declaredInputs } from '../../runner/spec.js';
+import { BUILD_IMAGE } from './spec.js';
 import { buildImage } from '../../build/builders/build.js';
 import { getInputs } from './inputs.js';
 import { buildSummary } from './summary.js';
@@ -22,7 +23,7 @@ const USER_AGENT = 'compute-gallery-actions/build-image';
 export async function run(): Promise<void> {
   await runAction(async () => {
     // Every input is checked before anything runs or uploads.
-    const settings = getInputs(environmentInputReader());
+    const settings = getInputs(declaredInputs(BUILD_IMAGE));
     for (const name of settings.ignoredInputs) {
       actionsLogger.warning(
         `Input '${name}' is not used with builder: ${settings.builder.kind}; ignoring it.`,
@@ -31,7 +32,6 @@ export async function run(): Promise<void> {
     const clientId = settings.azure.clientId ?? process.env.AZURE_CLIENT_ID;
     const tenantId = settings.azure.tenantId ?? process.env.AZURE_TENANT_ID;
     const signedIn = signInFromRunner(settings.azure);
-    const url = runUrl();
     const temp = process.env.RUNNER_TEMP ?? tmpdir();
     const workDir = await mkdtemp(join(temp, 'build-image-'));
     try {
@@ -50,14 +50,9 @@ export async function run(): Promise<void> {
           getIdToken: (audience) => getIdToken(audience),
         },
         env: process.env,
-        provenance: {
-          ...(process.env.GITHUB_REPOSITORY ? { repository: process.env.GITHUB_REPOSITORY } : {}),
-          ...(process.env.GITHUB_SHA ? { commit: process.env.GITHUB_SHA } : {}),
-          ...(url ? { runUrl: url } : {}),
-          ...(process.env.GITHUB_WORKFLOW ? { workflow: process.env.GITHUB_WORKFLOW } : {}),
-        },
+        provenance: runProvenance(),
       });
-      setOutputs({
+      setOutputs(BUILD_IMAGE, {
         'managed-image-id': result.managedImageId,
         'image-version-id': result.imageVersionId,
         'vhd-uri': result.vhd?.uri,

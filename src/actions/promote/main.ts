@@ -1,13 +1,15 @@
+import { provenanceTags } from '../../common/provenance.js';
 import { systemClock } from '../../gallery/clock.js';
-import { environmentInputReader } from '../../common/inputs.js';
 import {
   actionsLogger,
   azureForAction,
   runAction,
-  runUrl,
+  runProvenance,
   setOutputs,
   writeSummary,
 } from '../../runner/runtime.js';
+import { declaredInputs } from '../../runner/spec.js';
+import { PROMOTE } from './spec.js';
 import { fetchSupportCalendar } from '../../kubernetes/fetch-support.js';
 import { versionSummary } from '../shared/summary.js';
 import { getPromoteInputs } from './inputs.js';
@@ -17,8 +19,9 @@ import { promote } from '../../gallery/promote.js';
 export async function run(): Promise<void> {
   await runAction(async () => {
     const now = new Date();
-    const settings = getPromoteInputs(environmentInputReader(), now);
-    const url = runUrl();
+    const settings = getPromoteInputs(declaredInputs(PROMOTE), now);
+    // A promotion records only the run that made it (promote.ts renames it promoted-by).
+    const { 'published-by': url } = provenanceTags(runProvenance());
     const result = await promote(settings, {
       clients: azureForAction(settings.azure, 'promote'),
       logger: actionsLogger,
@@ -28,7 +31,7 @@ export async function run(): Promise<void> {
       loadSupportCalendar: () => fetchSupportCalendar({ logger: actionsLogger }),
       provenance: url ? { 'published-by': url } : {},
     });
-    setOutputs({
+    setOutputs(PROMOTE, {
       'image-version-id': result.version.id,
       'community-image-id': result.communityImageId,
       'image-reference': result.imageReference,

@@ -1,14 +1,16 @@
+import { provenanceTags } from '../../common/provenance.js';
 import { BlobClient } from '@azure/storage-blob';
 import { systemClock } from '../../gallery/clock.js';
-import { environmentInputReader } from '../../common/inputs.js';
 import {
   actionsLogger,
   azureForAction,
   runAction,
-  runUrl,
+  runProvenance,
   setOutputs,
   writeSummary,
 } from '../../runner/runtime.js';
+import { declaredInputs } from '../../runner/spec.js';
+import { PUBLISH_TO_GALLERY } from './spec.js';
 import { fetchSupportCalendar } from '../../kubernetes/fetch-support.js';
 import { getInputs } from './inputs.js';
 import { publish } from '../../gallery/publish.js';
@@ -17,7 +19,7 @@ import { publishSummary } from './summary.js';
 /** publish-to-gallery: gallery, definition and version made sure of, from the given source. */
 export async function run(): Promise<void> {
   await runAction(async () => {
-    const read = environmentInputReader();
+    const read = declaredInputs(PUBLISH_TO_GALLERY);
     const now = new Date();
     // Every input is checked before anything talks to Azure.
     const settings = getInputs(read, now);
@@ -33,10 +35,13 @@ export async function run(): Promise<void> {
       readBlobDigest: async (uri) =>
         (await new BlobClient(uri, clients.credential).getProperties()).metadata?.sha256,
       ...(settings.sourceSha256 ? { sourceSha256: settings.sourceSha256 } : {}),
-      provenance: provenanceTags(settings.kubernetesVersion ? settings.imageVersion : undefined),
+      provenance: {
+        ...provenanceTags(runProvenance()),
+        ...(settings.kubernetesVersion ? { 'kubernetes-version': settings.imageVersion } : {}),
+      },
     });
 
-    setOutputs({
+    setOutputs(PUBLISH_TO_GALLERY, {
       'image-version-id': result.version.id,
       'image-definition-id': result.definitionId,
       'gallery-id': result.galleryId,
@@ -46,14 +51,4 @@ export async function run(): Promise<void> {
     });
     await writeSummary(publishSummary(settings, result));
   });
-}
-
-function provenanceTags(kubernetesVersion: string | undefined): Record<string, string> {
-  const tags: Record<string, string> = {};
-  const url = runUrl();
-  if (url) tags['published-by'] = url;
-  if (process.env.GITHUB_REPOSITORY) tags.repository = process.env.GITHUB_REPOSITORY;
-  if (process.env.GITHUB_SHA) tags.commit = process.env.GITHUB_SHA;
-  if (kubernetesVersion) tags['kubernetes-version'] = kubernetesVersion;
-  return tags;
 }
