@@ -5,6 +5,7 @@ import type { Faults, FaultRule } from './faults.js';
 import { handleGuestAdmin } from './guest.js';
 import type { GitHubApi } from './github.js';
 import type { Req, Res } from './http.js';
+import { registerClient } from './identity.js';
 import type { IdentitySettings } from './identity.js';
 import { seed } from './seed.js';
 import type { SeedResource } from './seed.js';
@@ -109,9 +110,21 @@ export function handleAdmin(ctx: AdminContext, req: Req): Res | undefined {
       ctx.requests.length = 0;
       return { status: 204 };
     case 'POST /seed': {
-      const problem = Array.isArray(body.resources)
-        ? seed(ctx.store, body.resources as SeedResource[])
-        : "a seed needs 'resources': [{ id, location, properties?, tags? }]";
+      if (!Array.isArray(body.resources) && !Array.isArray(body.clients)) {
+        return bad(
+          "a seed needs 'resources': [{ id, location, properties?, tags? }] and/or 'clients': [{ clientId, secret?, federatedCredentials? }]",
+        );
+      }
+      const problem =
+        (Array.isArray(body.resources)
+          ? seed(ctx.store, body.resources as SeedResource[])
+          : undefined) ??
+        ((body.clients ?? []) as Record<string, unknown>[])
+          .map((c, i) => {
+            const p = registerClient(ctx.store, c ?? {});
+            return p && `clients[${i}]: ${p}`;
+          })
+          .find(Boolean);
       return problem ? bad(problem) : { status: 204 };
     }
     case 'GET /github/releases':
@@ -120,13 +133,22 @@ export function handleAdmin(ctx: AdminContext, req: Req): Res | undefined {
       const problem = ctx.github.seed(body);
       return problem ? bad(problem) : { status: 204 };
     }
-    case 'POST /clients':
-      if (typeof body.clientId !== 'string' || typeof body.secret !== 'string') {
-        return bad("a client needs 'clientId' and 'secret' (strings)");
-      }
-      ctx.store.world.clients[body.clientId] = body.secret;
-      ctx.store.save();
-      return { status: 204 };
+    case 'POST /clients': {
+      const problem = registerClient(ctx.store, body);
+      return problem ? bad(problem) : { status: 204 };
+    }
+    case 'GET /clients': {
+      const { clients, federatedCredentials } = ctx.store.world;
+      const ids = [...new Set([...Object.keys(clients), ...Object.keys(federatedCredentials)])];
+      return {
+        status: 200,
+        body: ids.sort().map((clientId) => ({
+          clientId,
+          hasSecret: clients[clientId] !== undefined,
+          federatedCredentials: federatedCredentials[clientId] ?? [],
+        })),
+      };
+    }
   }
   const one = p.match(/^\/faults\/([^/]+)$/);
   if (one && req.method === 'DELETE') {

@@ -1,5 +1,5 @@
-import { LOC, T } from './arm-core.js';
-import type { ArmCore, Route } from './arm-core.js';
+import { LOC, seg, T } from './arm-core.js';
+import type { ArmCore, Params, Route } from './arm-core.js';
 import { ArmError } from './http.js';
 import type { Req, Res } from './http.js';
 import { replicatedTo } from './replication.js';
@@ -7,6 +7,13 @@ import type { StoredResource } from './store.js';
 
 type Json = Record<string, unknown>;
 const TAGS = { 'ShareTag-CommunityGallery': 'CommunityGallery' };
+/**
+ * What Azure puts in every community gallery, image and version read as `disclaimer`, whatever
+ * the gallery's EULA (issue 12, item 5, from Azure's answers at api 2023-07-03).
+ */
+export const COMMUNITY_DISCLAIMER = 'https://aka.ms/community-gallery-disclaimer';
+/** Azure blanked community images' identifier at api 2023-07-03 (issue 12, item 5). */
+const BLANK_IDENTIFIER = { publisher: '', offer: '', sku: '' };
 
 /**
  * The community gallery read API (`locations/{loc}/communityGalleries/{publicName}/...`): what
@@ -14,8 +21,8 @@ const TAGS = { 'ShareTag-CommunityGallery': 'CommunityGallery' };
  * once it has replicated there.
  */
 export function communityRoutes(core: ArmCore, r: Route): void {
-  const CG = `${LOC}/communitygalleries/([^/]+)`;
-  r('GET', CG, (_q, m) => ({ status: 200, body: renderGallery(find(core, m), m[2]!) }));
+  const CG = `${LOC}/communitygalleries/${seg('publicName')}`;
+  r('GET', CG, (_q, m) => ({ status: 200, body: renderGallery(find(core, m), m.location) }));
   r('GET', `${CG}/images`, (q, m) => {
     const found = find(core, m);
     const images = core.store
@@ -26,26 +33,26 @@ export function communityRoutes(core: ArmCore, r: Route): void {
           i.properties.provisioningState !== 'Failed',
       )
       .sort((a, b) => a.id.localeCompare(b.id))
-      .map((i) => renderImage(found, m[2]!, i));
+      .map((i) => renderImage(found, m.location, i));
     return core.page(q, images);
   });
-  r('GET', `${CG}/images/([^/]+)`, (_q, m) => {
+  r('GET', `${CG}/images/${seg('image')}`, (_q, m) => {
     const found = find(core, m);
-    return { status: 200, body: renderImage(found, m[2]!, findImage(core, found, m[4]!)) };
+    return { status: 200, body: renderImage(found, m.location, findImage(core, found, m.image)) };
   });
-  r('GET', `${CG}/images/([^/]+)/versions`, (q, m) => communityVersions(core, q, m));
-  r('GET', `${CG}/images/([^/]+)/versions/([^/]+)`, (_q, m) => {
+  r('GET', `${CG}/images/${seg('image')}/versions`, (q, m) => communityVersions(core, q, m));
+  r('GET', `${CG}/images/${seg('image')}/versions/${seg('version')}`, (_q, m) => {
     const found = find(core, m);
-    const image = findImage(core, found, m[4]!);
-    const v = core.store.get(`${image.id}/versions/${m[5]}`);
-    if (!v || !visibleIn(v, m[2]!)) {
+    const image = findImage(core, found, m.image);
+    const v = core.store.get(`${image.id}/versions/${m.version}`);
+    if (!v || !visibleIn(v, m.location)) {
       throw new ArmError(
         404,
         'ResourceNotFound',
-        `The community gallery image version '${m[5]}' was not found in region '${m[2]}'.`,
+        `The community gallery image version '${m.version}' was not found in region '${m.location}'.`,
       );
     }
-    return { status: 200, body: renderVersion(found, m[2]!, image, v) };
+    return { status: 200, body: renderVersion(found, m.location, image, v) };
   });
 }
 
@@ -56,8 +63,8 @@ interface Found {
 }
 
 /** The gallery that published `publicName` with EnableCommunity. */
-function find(core: ArmCore, m: string[]): Found {
-  const publicName = m[3]!;
+function find(core: ArmCore, m: Params): Found {
+  const publicName = m.publicName;
   for (const gallery of core.store.all()) {
     if (gallery.type !== T.gallery) continue;
     const info = ((gallery.properties.sharingProfile ?? {}) as Record<string, Json>)
@@ -92,14 +99,14 @@ function visibleIn(v: StoredResource, location: string): boolean {
   return state !== 'Creating' && state !== 'Failed' && replicatedTo(v, location);
 }
 
-function communityVersions(core: ArmCore, req: Req, m: string[]): Res {
+function communityVersions(core: ArmCore, req: Req, m: Params): Res {
   const found = find(core, m);
-  const image = findImage(core, found, m[4]!);
+  const image = findImage(core, found, m.image);
   const items = core.store
     .children(image.id, T.version)
-    .filter((v) => visibleIn(v, m[2]!))
+    .filter((v) => visibleIn(v, m.location))
     .sort((a, b) => a.id.localeCompare(b.id))
-    .map((v) => renderVersion(found, m[2]!, image, v));
+    .map((v) => renderVersion(found, m.location, image, v));
   return core.page(req, items);
 }
 
@@ -112,7 +119,7 @@ function renderGallery(found: Found, location: string): Json {
     identifier: { uniqueId: `/CommunityGalleries/${publicName}` },
     properties: {
       artifactTags: TAGS,
-      disclaimer: info.eula,
+      disclaimer: COMMUNITY_DISCLAIMER,
       communityMetadata: {
         publisherUri: info.publisherUri,
         publisherContact: info.publisherContact,
@@ -133,16 +140,12 @@ function renderImage(found: Found, location: string, img: StoredResource): Json 
     type: 'Microsoft.Compute/locations/communityGalleryImage',
     identifier: { uniqueId: `/CommunityGalleries/${found.publicName}/Images/${img.name}` },
     properties: {
-      ...pick(['osType', 'osState', 'hyperVGeneration', 'architecture', 'identifier', 'features']),
-      ...pick([
-        'endOfLifeDate',
-        'recommended',
-        'disallowed',
-        'purchasePlan',
-        'privacyStatementUri',
-      ]),
+      ...pick(['osType', 'osState', 'hyperVGeneration', 'architecture', 'features']),
+      identifier: BLANK_IDENTIFIER,
+      ...pick(['endOfLifeDate', 'disallowed', 'purchasePlan', 'privacyStatementUri']),
+      recommended: p.recommended ?? {},
       eula: p.eula ?? found.info.eula,
-      disclaimer: found.info.eula,
+      disclaimer: COMMUNITY_DISCLAIMER,
       artifactTags: TAGS,
     },
   };
@@ -177,7 +180,7 @@ function renderVersion(
         osDiskImage: disk(sp.osDiskImage ?? {}),
         ...(dataDisks.length ? { dataDiskImages: dataDisks.map(disk) } : {}),
       },
-      disclaimer: found.info.eula,
+      disclaimer: COMMUNITY_DISCLAIMER,
       artifactTags: TAGS,
     },
   };

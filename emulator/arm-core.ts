@@ -21,15 +21,33 @@ export interface ArmSettings {
   writesPerSecond: number;
 }
 
-export type Handler = (req: Req, m: string[]) => Promise<Res> | Res;
+/** The names route patterns capture, e.g. `(?<gallery>[^/]+)`. */
+export type ParamName =
+  | 'sub'
+  | 'rg'
+  | 'gallery'
+  | 'image'
+  | 'version'
+  | 'name'
+  | 'subnet'
+  | 'location'
+  | 'publicName'
+  | 'operation'
+  | 'scope';
+/** A route's named groups; a handler reads only the names its own pattern captures. */
+export type Params = Readonly<Record<ParamName, string>>;
+export type Handler = (req: Req, m: Params) => Promise<Res> | Res;
 export type Route = (method: string, pattern: string, handler: Handler) => void;
 
-/** Route patterns (case-insensitive); capture groups feed the handlers' `m`. */
-export const SUB = '/subscriptions/([^/]+)';
-export const RG = `${SUB}/resourcegroups/([^/]+)`;
+/** `(?<name>[^/]+)`: one path segment captured as `m.name`. */
+export const seg = (name: ParamName): string => `(?<${name}>[^/]+)`;
+
+/** Route patterns (case-insensitive); named groups feed the handlers' `m`. */
+export const SUB = `/subscriptions/${seg('sub')}`;
+export const RG = `${SUB}/resourcegroups/${seg('rg')}`;
 export const COMPUTE = `${RG}/providers/microsoft\\.compute`;
-export const GAL = `${COMPUTE}/galleries/([^/]+)`;
-export const LOC = `${SUB}/providers/microsoft\\.compute/locations/([^/]+)`;
+export const GAL = `${COMPUTE}/galleries/${seg('gallery')}`;
+export const LOC = `${SUB}/providers/microsoft\\.compute/locations/${seg('location')}`;
 
 export const T = {
   rg: 'Microsoft.Resources/resourceGroups',
@@ -59,18 +77,18 @@ export class ArmCore {
 
   // ---- IDs ---------------------------------------------------------------------------------
 
-  rgId(m: string[]): string {
-    const id = `/subscriptions/${m[1]}/resourceGroups/${m[2]}`;
+  rgId(m: Params): string {
+    const id = `/subscriptions/${m.sub}/resourceGroups/${m.rg}`;
     return this.store.get(id)?.id ?? id;
   }
-  galleryId(m: string[]): string {
-    return this.canonical(`${this.rgId(m)}/providers/Microsoft.Compute/galleries/${m[3]}`);
+  galleryId(m: Params): string {
+    return this.canonical(`${this.rgId(m)}/providers/Microsoft.Compute/galleries/${m.gallery}`);
   }
-  imageId(m: string[]): string {
-    return this.canonical(`${this.galleryId(m)}/images/${m[4]}`);
+  imageId(m: Params): string {
+    return this.canonical(`${this.galleryId(m)}/images/${m.image}`);
   }
-  versionId(m: string[]): string {
-    return this.canonical(`${this.imageId(m)}/versions/${m[5]}`);
+  versionId(m: Params): string {
+    return this.canonical(`${this.imageId(m)}/versions/${m.version}`);
   }
   /** The stored casing of an ID when the resource exists (ARM keeps creation casing). */
   canonical(id: string): string {
@@ -91,9 +109,9 @@ export class ArmCore {
     );
   }
 
-  requireRg(m: string[]): StoredResource {
+  requireRg(m: Params): StoredResource {
     const rg = this.store.get(this.rgId(m));
-    if (!rg) throw rgNotFound(m[2]!);
+    if (!rg) throw rgNotFound(m.rg);
     return rg;
   }
 
@@ -120,7 +138,11 @@ export class ArmCore {
   // ---- views -------------------------------------------------------------------------------
 
   /** What clients see of a stored resource. */
-  render(r: StoredResource, expand?: string | null): Record<string, unknown> {
+  render(
+    r: StoredResource,
+    expand?: string | null,
+    select?: string | null,
+  ): Record<string, unknown> {
     const tags = r.tags ? { tags: r.tags } : {};
     if (r.type === T.rg) {
       const provisioningState = r.internal.deleting ? 'Deleting' : 'Succeeded';
@@ -141,6 +163,12 @@ export class ArmCore {
       const sharing = properties.sharingProfile as Record<string, unknown> | undefined;
       if (sharing && sharing.permissions !== 'Private')
         properties.sharingStatus = this.sharingStatus(r);
+      // The groups a gallery is shared with show only with `$select=Permissions` (issue 12,
+      // item 4; the spec's Galleries_Get `$select` enum has that one value).
+      if (sharing?.groups !== undefined && select?.toLowerCase() !== 'permissions') {
+        const { groups: _groups, ...rest } = sharing;
+        properties.sharingProfile = rest;
+      }
     }
     const extra = { ...(r.sku ? { sku: r.sku } : {}), ...(r.kind ? { kind: r.kind } : {}) };
     return {
@@ -165,7 +193,10 @@ export class ArmCore {
   }
 
   view(req: Req, r: StoredResource): Res {
-    return { status: 200, body: this.render(r, req.query.get('$expand')) };
+    return {
+      status: 200,
+      body: this.render(r, req.query.get('$expand'), req.query.get('$select')),
+    };
   }
 
   list(req: Req, parentId: string, type: string): Res {

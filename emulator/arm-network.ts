@@ -6,8 +6,8 @@
  * interface the Azure CLI recorded (`../shared/fixtures/azure-cli-recordings/`).
  */
 import { randomUUID } from 'node:crypto';
-import { RG, SUB } from './arm-core.js';
-import type { ArmCore, Route } from './arm-core.js';
+import { RG, seg, SUB } from './arm-core.js';
+import type { ArmCore, Params, Route } from './arm-core.js';
 import { ArmError } from './http.js';
 import type { Req, Res } from './http.js';
 import { normalizeRegion } from './regions.js';
@@ -27,45 +27,51 @@ const NETWORK = `${RG}/providers/microsoft\\.network`;
 const NAME = /^[A-Za-z0-9]([\w.-]{0,78}\w)?$/;
 
 export function networkRoutes(core: ArmCore, r: Route): void {
-  const vnetId = (m: string[]): string =>
-    core.canonical(`${core.rgId(m)}/providers/Microsoft.Network/virtualNetworks/${m[3]}`);
-  const nicId = (m: string[]): string =>
-    core.canonical(`${core.rgId(m)}/providers/Microsoft.Network/networkInterfaces/${m[3]}`);
+  const vnetId = (m: Params): string =>
+    core.canonical(`${core.rgId(m)}/providers/Microsoft.Network/virtualNetworks/${m.name}`);
+  const nicId = (m: Params): string =>
+    core.canonical(`${core.rgId(m)}/providers/Microsoft.Network/networkInterfaces/${m.name}`);
 
-  r('GET', `${SUB}/providers/microsoft\\.network/locations/([^/]+)/operations/([^/]+)`, (_q, m) =>
-    core.opStatus(m[3]!),
+  r(
+    'GET',
+    `${SUB}/providers/microsoft\\.network/locations/${seg('location')}/operations/${seg('operation')}`,
+    (_q, m) => core.opStatus(m.operation),
   );
   r(
     'GET',
-    `${SUB}/providers/microsoft\\.network/locations/([^/]+)/operationresults/([^/]+)`,
-    (q, m) => core.monitor(q, m[3]!),
+    `${SUB}/providers/microsoft\\.network/locations/${seg('location')}/operationresults/${seg('operation')}`,
+    (q, m) => core.monitor(q, m.operation),
   );
 
   r('GET', `${NETWORK}/virtualnetworks`, (q, m) => listRendered(core, q, core.rgId(m), NET.vnet));
-  r('GET', `${NETWORK}/virtualnetworks/([^/]+)`, (_q, m) => ({
+  r('GET', `${NETWORK}/virtualnetworks/${seg('name')}`, (_q, m) => ({
     status: 200,
     body: renderNetwork(core, core.mustGet(vnetId(m), 'virtualNetwork')),
   }));
-  r('PUT', `${NETWORK}/virtualnetworks/([^/]+)`, (q, m) => putVnet(core, q, m, vnetId(m)));
-  r('DELETE', `${NETWORK}/virtualnetworks/([^/]+)`, (q, m) => deleteVnet(core, q, vnetId(m)));
-  r('GET', `${NETWORK}/virtualnetworks/([^/]+)/subnets`, (q, m) =>
+  r('PUT', `${NETWORK}/virtualnetworks/${seg('name')}`, (q, m) => putVnet(core, q, m, vnetId(m)));
+  r('DELETE', `${NETWORK}/virtualnetworks/${seg('name')}`, (q, m) =>
+    deleteVnet(core, q, vnetId(m)),
+  );
+  r('GET', `${NETWORK}/virtualnetworks/${seg('name')}/subnets`, (q, m) =>
     listRendered(core, q, vnetId(m), NET.subnet),
   );
-  r('GET', `${NETWORK}/virtualnetworks/([^/]+)/subnets/([^/]+)`, (_q, m) => ({
+  r('GET', `${NETWORK}/virtualnetworks/${seg('name')}/subnets/${seg('subnet')}`, (_q, m) => ({
     status: 200,
-    body: renderNetwork(core, core.mustGet(`${vnetId(m)}/subnets/${m[4]}`, 'subnet')),
+    body: renderNetwork(core, core.mustGet(`${vnetId(m)}/subnets/${m.subnet}`, 'subnet')),
   }));
-  r('PUT', `${NETWORK}/virtualnetworks/([^/]+)/subnets/([^/]+)`, (q, m) =>
+  r('PUT', `${NETWORK}/virtualnetworks/${seg('name')}/subnets/${seg('subnet')}`, (q, m) =>
     putSubnet(core, q, m, vnetId(m)),
   );
 
   r('GET', `${NETWORK}/networkinterfaces`, (q, m) => listRendered(core, q, core.rgId(m), NET.nic));
-  r('GET', `${NETWORK}/networkinterfaces/([^/]+)`, (_q, m) => ({
+  r('GET', `${NETWORK}/networkinterfaces/${seg('name')}`, (_q, m) => ({
     status: 200,
     body: renderNetwork(core, core.mustGet(nicId(m), 'networkInterface')),
   }));
-  r('PUT', `${NETWORK}/networkinterfaces/([^/]+)`, (q, m) => putNic(core, q, m, nicId(m)));
-  r('DELETE', `${NETWORK}/networkinterfaces/([^/]+)`, (q, m) => deleteNic(core, q, nicId(m)));
+  r('PUT', `${NETWORK}/networkinterfaces/${seg('name')}`, (q, m) => putNic(core, q, m, nicId(m)));
+  r('DELETE', `${NETWORK}/networkinterfaces/${seg('name')}`, (q, m) =>
+    deleteNic(core, q, nicId(m)),
+  );
 }
 
 function listRendered(core: ArmCore, req: Req, parentId: string, type: string): Res {
@@ -78,7 +84,7 @@ function listRendered(core: ArmCore, req: Req, parentId: string, type: string): 
 }
 
 /** A write into a resource group that is being deleted fails, as in ARM. */
-export function requireLiveRg(core: ArmCore, m: string[]): StoredResource {
+export function requireLiveRg(core: ArmCore, m: Params): StoredResource {
   const rg = core.requireRg(m);
   if (rg.internal.deleting) {
     throw new ArmError(
@@ -192,9 +198,9 @@ function networkWrite(core: ArmCore, req: Req, r: StoredResource, isNew: boolean
   };
 }
 
-function putVnet(core: ArmCore, req: Req, m: string[], id: string): Res {
+function putVnet(core: ArmCore, req: Req, m: Params, id: string): Res {
   requireLiveRg(core, m);
-  checkName('virtualNetworkName', m[3]!);
+  checkName('virtualNetworkName', m.name);
   const body = core.body(req);
   const location = core.location(body, NET.vnet);
   const props = (body.properties ?? {}) as Json;
@@ -203,7 +209,7 @@ function putVnet(core: ArmCore, req: Req, m: string[], id: string): Res {
     throw new ArmError(
       400,
       'InvalidAddressPrefixFormat',
-      `Address prefixes ${JSON.stringify(prefixes)} of virtual network '${m[3]}' are not valid CIDR blocks.`,
+      `Address prefixes ${JSON.stringify(prefixes)} of virtual network '${m.name}' are not valid CIDR blocks.`,
       'properties.addressSpace.addressPrefixes',
     );
   }
@@ -213,7 +219,7 @@ function putVnet(core: ArmCore, req: Req, m: string[], id: string): Res {
   const r: StoredResource = {
     id,
     type: NET.vnet,
-    name: m[3]!,
+    name: m.name,
     location,
     properties: {
       provisioningState: 'Updating',
@@ -226,7 +232,7 @@ function putVnet(core: ArmCore, req: Req, m: string[], id: string): Res {
   };
   core.applyTags(r, body);
   checkSubnets(
-    m[3]!,
+    m.name,
     prefixes.map(String),
     subnets.map((s) => [
       String(s.name ?? ''),
@@ -237,18 +243,18 @@ function putVnet(core: ArmCore, req: Req, m: string[], id: string): Res {
   return networkWrite(core, req, r, !existing);
 }
 
-function putSubnet(core: ArmCore, req: Req, m: string[], vnetId: string): Res {
+function putSubnet(core: ArmCore, req: Req, m: Params, vnetId: string): Res {
   requireLiveRg(core, m);
   const vnet = core.mustGet(vnetId, 'virtualNetwork');
   const props = (core.body(req).properties ?? {}) as Json;
   const others = core.store
     .children(vnet.id, NET.subnet)
-    .filter((s) => s.name.toLowerCase() !== m[4]!.toLowerCase())
+    .filter((s) => s.name.toLowerCase() !== m.subnet.toLowerCase())
     .map((s): [string, string] => [s.name, String(s.properties.addressPrefix)]);
   const prefixes = ((vnet.properties.addressSpace as Json).addressPrefixes ?? []) as string[];
-  checkSubnets(vnet.name, prefixes, [...others, [m[4]!, String(props.addressPrefix ?? '')]]);
-  const existing = core.store.get(`${vnet.id}/subnets/${m[4]}`);
-  const subnet = storeSubnet(core, vnet, m[4]!, props);
+  checkSubnets(vnet.name, prefixes, [...others, [m.subnet, String(props.addressPrefix ?? '')]]);
+  const existing = core.store.get(`${vnet.id}/subnets/${m.subnet}`);
+  const subnet = storeSubnet(core, vnet, m.subnet, props);
   subnet.location = vnet.location;
   return networkWrite(core, req, subnet, !existing);
 }
@@ -305,9 +311,9 @@ function checkSubnets(vnetName: string, vnetPrefixes: string[], subnets: [string
   }
 }
 
-function putNic(core: ArmCore, req: Req, m: string[], id: string): Res {
+function putNic(core: ArmCore, req: Req, m: Params, id: string): Res {
   requireLiveRg(core, m);
-  checkName('networkInterfaceName', m[3]!);
+  checkName('networkInterfaceName', m.name);
   const body = core.body(req);
   const location = core.location(body, NET.nic);
   const props = (body.properties ?? {}) as Json;
@@ -363,7 +369,7 @@ function putNic(core: ArmCore, req: Req, m: string[], id: string): Res {
   const r: StoredResource = {
     id,
     type: NET.nic,
-    name: m[3]!,
+    name: m.name,
     location,
     properties: {
       provisioningState: 'Updating',

@@ -1,5 +1,5 @@
-import { COMPUTE, RG, rgNotFound, SUB, T } from './arm-core.js';
-import type { ArmCore, Route } from './arm-core.js';
+import { COMPUTE, RG, rgNotFound, seg, SUB, T } from './arm-core.js';
+import type { ArmCore, Params, Route } from './arm-core.js';
 import { ArmError } from './http.js';
 import type { Req, Res } from './http.js';
 import { normalizeRegion } from './regions.js';
@@ -14,37 +14,39 @@ const STORAGE = `${RG}/providers/microsoft\\.storage/storageaccounts`;
  * images (Microsoft.Compute/images) and storage accounts backed by Azurite.
  */
 export function resourceRoutes(core: ArmCore, r: Route): void {
-  const managedImageId = (m: string[]): string =>
-    core.canonical(`${core.rgId(m)}/providers/Microsoft.Compute/images/${m[3]}`);
-  const storageId = (m: string[]): string =>
-    core.canonical(`${core.rgId(m)}/providers/Microsoft.Storage/storageAccounts/${m[3]}`);
+  const managedImageId = (m: Params): string =>
+    core.canonical(`${core.rgId(m)}/providers/Microsoft.Compute/images/${m.name}`);
+  const storageId = (m: Params): string =>
+    core.canonical(`${core.rgId(m)}/providers/Microsoft.Storage/storageAccounts/${m.name}`);
 
-  r('GET', `${SUB}/resourcegroups`, (q, m) => core.list(q, `/subscriptions/${m[1]}`, T.rg));
+  r('GET', `${SUB}/resourcegroups`, (q, m) => core.list(q, `/subscriptions/${m.sub}`, T.rg));
   r('GET', RG, (q, m) => core.view(q, core.mustGet(core.rgId(m), 'resourceGroup')));
   r('HEAD', RG, (_q, m) => ({ status: core.store.get(core.rgId(m)) ? 204 : 404 }));
   r('PUT', RG, (q, m) => putResourceGroup(core, q, m));
   r('PATCH', RG, (q, m) => patchTags(core, q, core.mustGet(core.rgId(m), 'resourceGroup')));
   r('DELETE', RG, (q, m) => deleteResourceGroup(core, q, m));
-  r('GET', `${RG}/operationresults/([^/]+)`, (q, m) => core.monitor(q, m[3]!));
+  r('GET', `${RG}/operationresults/${seg('operation')}`, (q, m) => core.monitor(q, m.operation));
 
   r('GET', `${SUB}/providers/microsoft\\.compute/images`, (q, m) =>
-    core.list(q, `/subscriptions/${m[1]}`, T.managedImage),
+    core.list(q, `/subscriptions/${m.sub}`, T.managedImage),
   );
   r('GET', `${COMPUTE}/images`, (q, m) => core.list(q, core.rgId(m), T.managedImage));
-  r('GET', `${COMPUTE}/images/([^/]+)`, (q, m) =>
+  r('GET', `${COMPUTE}/images/${seg('name')}`, (q, m) =>
     core.view(q, core.mustGet(managedImageId(m), 'image')),
   );
-  r('PUT', `${COMPUTE}/images/([^/]+)`, (q, m) => putManagedImage(core, q, m, managedImageId(m)));
-  r('DELETE', `${COMPUTE}/images/([^/]+)`, (q, m) =>
+  r('PUT', `${COMPUTE}/images/${seg('name')}`, (q, m) =>
+    putManagedImage(core, q, m, managedImageId(m)),
+  );
+  r('DELETE', `${COMPUTE}/images/${seg('name')}`, (q, m) =>
     core.deleteResource(q, managedImageId(m), 'image'),
   );
 
   r('GET', STORAGE, (q, m) => core.list(q, core.rgId(m), T.storage));
-  r('GET', `${STORAGE}/([^/]+)`, (q, m) =>
+  r('GET', `${STORAGE}/${seg('name')}`, (q, m) =>
     core.view(q, core.mustGet(storageId(m), 'storageAccount')),
   );
-  r('PUT', `${STORAGE}/([^/]+)`, (q, m) => putStorageAccount(core, q, m, storageId(m)));
-  r('DELETE', `${STORAGE}/([^/]+)`, (_q, m) => deleteStorageAccount(core, storageId(m)));
+  r('PUT', `${STORAGE}/${seg('name')}`, (q, m) => putStorageAccount(core, q, m, storageId(m)));
+  r('DELETE', `${STORAGE}/${seg('name')}`, (_q, m) => deleteStorageAccount(core, storageId(m)));
 }
 
 function patchTags(core: ArmCore, req: Req, r: StoredResource): Res {
@@ -54,8 +56,8 @@ function patchTags(core: ArmCore, req: Req, r: StoredResource): Res {
 }
 
 /** PUT resourcegroups/{name}: synchronous, 201 new / 200 existing, as Microsoft.Resources does. */
-function putResourceGroup(core: ArmCore, req: Req, m: string[]): Res {
-  rules.checkName('resourceGroupName', m[2]!, rules.RESOURCE_GROUP);
+function putResourceGroup(core: ArmCore, req: Req, m: Params): Res {
+  rules.checkName('resourceGroupName', m.rg, rules.RESOURCE_GROUP);
   const body = core.body(req);
   const location = core.location(body, T.rg);
   const existing = core.store.get(core.rgId(m));
@@ -71,11 +73,11 @@ function putResourceGroup(core: ArmCore, req: Req, m: string[]): Res {
     core.store.save();
     return { status: 200, body: core.render(existing) };
   }
-  const id = `/subscriptions/${m[1]}/resourceGroups/${m[2]}`;
+  const id = `/subscriptions/${m.sub}/resourceGroups/${m.rg}`;
   const r: StoredResource = {
     id,
     type: T.rg,
-    name: m[2]!,
+    name: m.rg,
     location,
     properties: {},
     internal: { createdAt: Date.now() },
@@ -87,9 +89,9 @@ function putResourceGroup(core: ArmCore, req: Req, m: string[]): Res {
 }
 
 /** DELETE resourcegroups/{name}: 202 + Location; everything in the group goes with it. */
-function deleteResourceGroup(core: ArmCore, req: Req, m: string[]): Res {
+function deleteResourceGroup(core: ArmCore, req: Req, m: Params): Res {
   const r = core.store.get(core.rgId(m));
-  if (!r) throw rgNotFound(m[2]!);
+  if (!r) throw rgNotFound(m.rg);
   r.internal.deleting = true;
   const op = core.startOp(
     req,
@@ -102,13 +104,13 @@ function deleteResourceGroup(core: ArmCore, req: Req, m: string[]): Res {
     r,
   );
   core.store.save();
-  const location = `${req.origin}/subscriptions/${m[1]}/resourcegroups/${r.name}/operationresults/${op.id}?api-version=${req.query.get('api-version')}`;
+  const location = `${req.origin}/subscriptions/${m.sub}/resourcegroups/${r.name}/operationresults/${op.id}?api-version=${req.query.get('api-version')}`;
   return { status: 202, headers: { location, 'retry-after': '1' } };
 }
 
-function putManagedImage(core: ArmCore, req: Req, m: string[], id: string): Res {
+function putManagedImage(core: ArmCore, req: Req, m: Params, id: string): Res {
   core.requireRg(m);
-  rules.checkName('imageName', m[3]!, rules.MANAGED_IMAGE);
+  rules.checkName('imageName', m.name, rules.MANAGED_IMAGE);
   const body = core.body(req);
   const location = core.location(body, T.managedImage);
   const props = (body.properties ?? {}) as Record<string, unknown>;
@@ -133,7 +135,7 @@ function putManagedImage(core: ArmCore, req: Req, m: string[], id: string): Res 
   const r: StoredResource = {
     id,
     type: T.managedImage,
-    name: m[3]!,
+    name: m.name,
     location,
     properties: { hyperVGeneration: 'V1', ...props },
     internal: { createdAt: existing?.internal.createdAt ?? Date.now() },
@@ -146,12 +148,12 @@ function putManagedImage(core: ArmCore, req: Req, m: string[], id: string): Res 
  * PUT storageAccounts/{name}: the account becomes an Azurite account at once. Azure answers
  * 202 and provisions for a while; the stand-in answers 200 synchronously (on purpose).
  */
-function putStorageAccount(core: ArmCore, req: Req, m: string[], id: string): Res {
+function putStorageAccount(core: ArmCore, req: Req, m: Params, id: string): Res {
   core.requireRg(m);
-  rules.checkName('accountName', m[3]!, rules.STORAGE_ACCOUNT);
+  rules.checkName('accountName', m.name, rules.STORAGE_ACCOUNT);
   const body = core.body(req);
   const location = core.location(body, T.storage);
-  const name = m[3]!.toLowerCase();
+  const name = m.name.toLowerCase();
   const taken = core.store
     .all()
     .find((x) => x.type === T.storage && x.name.toLowerCase() === name && key(x.id) !== key(id));
@@ -159,13 +161,13 @@ function putStorageAccount(core: ArmCore, req: Req, m: string[], id: string): Re
     throw new ArmError(
       409,
       'StorageAccountAlreadyTaken',
-      `The storage account named ${m[3]} is already taken.`,
+      `The storage account named ${m.name} is already taken.`,
     );
   const existing = core.store.get(id);
   const r: StoredResource = {
     id,
     type: T.storage,
-    name: m[3]!,
+    name: m.name,
     location,
     sku: (body.sku as Record<string, unknown> | undefined) ?? {
       name: 'Standard_LRS',
@@ -175,7 +177,7 @@ function putStorageAccount(core: ArmCore, req: Req, m: string[], id: string): Re
     properties: {
       ...((body.properties ?? {}) as object),
       provisioningState: 'Succeeded',
-      primaryEndpoints: { blob: core.blob.registerAccount(m[3]!) },
+      primaryEndpoints: { blob: core.blob.registerAccount(m.name) },
       primaryLocation: normalizeRegion(location),
       statusOfPrimary: 'available',
       allowBlobPublicAccess: false,

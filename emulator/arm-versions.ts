@@ -1,5 +1,5 @@
-import { GAL, T } from './arm-core.js';
-import type { ActionResult, ArmCore, Route } from './arm-core.js';
+import { GAL, seg, T } from './arm-core.js';
+import type { ActionResult, ArmCore, Params, Route } from './arm-core.js';
 import { ArmError } from './http.js';
 import type { Req, Res } from './http.js';
 import { normalizeRegion } from './regions.js';
@@ -13,14 +13,14 @@ type Disk = Record<string, unknown>;
 
 /** Gallery image versions: sources checked the way Azure checks them, replication over time. */
 export function versionRoutes(core: ArmCore, r: Route): void {
-  const V = `${GAL}/images/([^/]+)/versions`;
+  const V = `${GAL}/images/${seg('image')}/versions`;
   r('GET', V, (q, m) => core.list(q, core.imageId(m), T.version));
-  r('GET', `${V}/([^/]+)`, (q, m) =>
+  r('GET', `${V}/${seg('version')}`, (q, m) =>
     core.view(q, core.mustGet(core.versionId(m), 'galleryImageVersion')),
   );
-  r('PUT', `${V}/([^/]+)`, (q, m) => putVersion(core, q, m));
-  r('PATCH', `${V}/([^/]+)`, (q, m) => patchVersion(core, q, m));
-  r('DELETE', `${V}/([^/]+)`, (q, m) =>
+  r('PUT', `${V}/${seg('version')}`, (q, m) => putVersion(core, q, m));
+  r('PATCH', `${V}/${seg('version')}`, (q, m) => patchVersion(core, q, m));
+  r('DELETE', `${V}/${seg('version')}`, (q, m) =>
     core.deleteResource(q, core.versionId(m), 'galleryImageVersion'),
   );
 }
@@ -37,9 +37,9 @@ function safetyProfile(requested: unknown, before?: unknown): Json {
   };
 }
 
-async function putVersion(core: ArmCore, req: Req, m: string[]): Promise<Res> {
+async function putVersion(core: ArmCore, req: Req, m: Params): Promise<Res> {
   const image = core.mustGet(core.imageId(m), 'galleryImage');
-  rules.checkVersionName(m[5]!);
+  rules.checkVersionName(m.version);
   const body = core.body(req);
   const location = core.location(body, T.version);
   const props = (body.properties ?? {}) as Json;
@@ -49,7 +49,10 @@ async function putVersion(core: ArmCore, req: Req, m: string[]): Promise<Res> {
     // An update: a PUT with only location and tags keeps everything (seen in recorded traffic).
     core.assertIdle(existing);
     rules.sameLocation(existing, location);
-    if (props.storageProfile !== undefined)
+    // A storage profile without a source keeps the stored one: `az sig image-version update`
+    // drops the source on purpose and Azure answers 200 Updating (issue 12, item 1; the
+    // 2025-12-03 spec makes `storageProfile.source` optional).
+    if (rules.hasSource(props.storageProfile))
       rules.sameSource(existing.properties.storageProfile, props.storageProfile);
     const before = existing.properties.publishingProfile as Json;
     const publishing = props.publishingProfile
@@ -67,13 +70,13 @@ async function putVersion(core: ArmCore, req: Req, m: string[]): Promise<Res> {
     throw new ArmError(
       409,
       'Conflict',
-      `Gallery image version '${m[5]}' was created by another request while this one was being validated. Retry the request.`,
+      `Gallery image version '${m.version}' was created by another request while this one was being validated. Retry the request.`,
     );
   }
   const r: StoredResource = {
     id,
     type: T.version,
-    name: m[5]!,
+    name: m.version,
     location,
     properties: {
       ...props,
@@ -93,12 +96,12 @@ async function putVersion(core: ArmCore, req: Req, m: string[]): Promise<Res> {
   return core.startWrite(req, r, 'create', duration, failure ?? failingRegion(r));
 }
 
-function patchVersion(core: ArmCore, req: Req, m: string[]): Res {
+function patchVersion(core: ArmCore, req: Req, m: Params): Res {
   const existing = core.mustGet(core.versionId(m), 'galleryImageVersion');
   core.assertIdle(existing);
   const body = core.body(req);
   const props = (body.properties ?? {}) as Json;
-  if (props.storageProfile !== undefined)
+  if (rules.hasSource(props.storageProfile))
     rules.sameSource(existing.properties.storageProfile, props.storageProfile);
   const before = existing.properties.publishingProfile as Json;
   const publishing = props.publishingProfile
@@ -155,7 +158,8 @@ async function checkSource(
     const data = ((raw.dataDiskImages ?? []) as unknown as Disk[]).map(async (d, i) => {
       const src = (d.source ?? {}) as Record<string, string>;
       const where = `storageProfile.dataDiskImages[${i}].source`;
-      if (!src.uri || !src.storageAccountId) {
+      const accountId = src.storageAccountId ?? src.id;
+      if (!src.uri || !accountId) {
         throw new ArmError(
           400,
           'InvalidParameter',
@@ -163,17 +167,19 @@ async function checkSource(
           where,
         );
       }
-      return { disk: d, ...(await checkVhd(core, src.uri, src.storageAccountId, where)) };
+      return { disk: d, ...(await checkVhd(core, src.uri, accountId, where)) };
     });
     const dataDisks = await Promise.all(data);
     const failure = osDisk.failure ?? dataDisks.find((d) => d.failure)?.failure;
+    // Caching Azure reports when none was sent: ReadWrite for the OS disk, ReadOnly for data
+    // disks (issue 12, item 3: read back from Azure at api 2023-07-03).
     const storageProfile: Json = {
       ...raw,
-      osDiskImage: { hostCaching: 'ReadOnly', ...raw.osDiskImage, sizeInGB: osDisk.sizeInGB },
+      osDiskImage: { hostCaching: 'ReadWrite', ...raw.osDiskImage, sizeInGB: osDisk.sizeInGB },
     };
     if (dataDisks.length) {
       storageProfile.dataDiskImages = dataDisks.map(({ disk, sizeInGB }) => ({
-        hostCaching: 'None',
+        hostCaching: 'ReadOnly',
         ...disk,
         sizeInGB,
       }));
@@ -207,9 +213,12 @@ async function checkSource(
         `The OS type '${String(os.osType)}' of the source image does not match the OS type '${String(image.properties.osType)}' of gallery image '${image.name}'.`,
       );
     }
+    // Azure reports an empty `osDiskImage.source` for a version made from a managed image
+    // (issue 12, item 7).
     const osDiskImage = {
       sizeInGB: Number(os.diskSizeGB ?? 30),
       hostCaching: os.caching ?? 'ReadOnly',
+      source: {},
     };
     const dataDiskImages = ((sp.dataDisks ?? []) as Disk[]).map((d) => ({
       lun: d.lun,

@@ -8,8 +8,8 @@
  * and the VM the Azure CLI recorded.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { COMPUTE, SUB, T } from './arm-core.js';
-import type { ArmCore, Route } from './arm-core.js';
+import { COMPUTE, seg, SUB, T } from './arm-core.js';
+import type { ArmCore, Params, Route } from './arm-core.js';
 import { NET, nicRefs, requireLiveRg } from './arm-network.js';
 import { profileFor, serialConsoleLog } from './guest.js';
 import type { GuestProfile } from './guest.js';
@@ -40,38 +40,44 @@ const OUTPUT_LIMIT = 4096;
 
 export function vmRoutes(core: ArmCore, r: Route): void {
   const V = `${COMPUTE}/virtualmachines`;
-  const vmId = (m: string[]): string =>
-    core.canonical(`${core.rgId(m)}/providers/Microsoft.Compute/virtualMachines/${m[3]}`);
-  const diskId = (m: string[]): string =>
-    core.canonical(`${core.rgId(m)}/providers/Microsoft.Compute/disks/${m[3]}`);
-  const get = (m: string[]): StoredResource => core.mustGet(vmId(m), 'virtualMachine');
+  const vmId = (m: Params): string =>
+    core.canonical(`${core.rgId(m)}/providers/Microsoft.Compute/virtualMachines/${m.name}`);
+  const diskId = (m: Params): string =>
+    core.canonical(`${core.rgId(m)}/providers/Microsoft.Compute/disks/${m.name}`);
+  const get = (m: Params): StoredResource => core.mustGet(vmId(m), 'virtualMachine');
 
   r('GET', `${SUB}/providers/microsoft\\.compute/virtualmachines`, (q, m) =>
-    core.list(q, `/subscriptions/${m[1]}`, VM),
+    core.list(q, `/subscriptions/${m.sub}`, VM),
   );
   r('GET', V, (q, m) => core.list(q, core.rgId(m), VM));
-  r('GET', `${V}/([^/]+)`, (q, m) => ({
+  r('GET', `${V}/${seg('name')}`, (q, m) => ({
     status: 200,
     body: renderVm(core, get(m), q.query.get('$expand')),
   }));
-  r('PUT', `${V}/([^/]+)`, (q, m) => putVm(core, q, m, vmId(m)));
-  r('DELETE', `${V}/([^/]+)`, (q, m) => deleteVm(core, q, vmId(m)));
-  r('GET', `${V}/([^/]+)/instanceview`, (_q, m) => ({
+  r('PUT', `${V}/${seg('name')}`, (q, m) => putVm(core, q, m, vmId(m)));
+  r('DELETE', `${V}/${seg('name')}`, (q, m) => deleteVm(core, q, vmId(m)));
+  r('GET', `${V}/${seg('name')}/instanceview`, (_q, m) => ({
     status: 200,
     body: instanceView(core, get(m)),
   }));
-  r('POST', `${V}/([^/]+)/runcommand`, (q, m) => runCommand(core, q, get(m)));
-  r('POST', `${V}/([^/]+)/retrievebootdiagnosticsdata`, (q, m) => bootDiagnostics(q, get(m)));
+  r('POST', `${V}/${seg('name')}/runcommand`, (q, m) => runCommand(core, q, get(m)));
+  r('POST', `${V}/${seg('name')}/retrievebootdiagnosticsdata`, (q, m) =>
+    bootDiagnostics(q, get(m)),
+  );
 
   r('GET', `${COMPUTE}/disks`, (q, m) => core.list(q, core.rgId(m), DISK));
-  r('GET', `${COMPUTE}/disks/([^/]+)`, (_q, m) => ({
+  r('GET', `${COMPUTE}/disks/${seg('name')}`, (_q, m) => ({
     status: 200,
     body: renderDisk(core, core.mustGet(diskId(m), 'disk')),
   }));
-  r('DELETE', `${COMPUTE}/disks/([^/]+)`, (q, m) => {
+  r('DELETE', `${COMPUTE}/disks/${seg('name')}`, (q, m) => {
     const owner = attachedTo(core, diskId(m));
     if (owner) {
-      throw new ArmError(409, 'OperationNotAllowed', `Disk ${m[3]} is attached to VM ${owner.id}.`);
+      throw new ArmError(
+        409,
+        'OperationNotAllowed',
+        `Disk ${m.name} is attached to VM ${owner.id}.`,
+      );
     }
     return core.deleteResource(q, diskId(m), 'disk');
   });
@@ -91,9 +97,9 @@ const RESERVED_USERS = [
   'support',
 ];
 
-function putVm(core: ArmCore, req: Req, m: string[], id: string): Res {
+function putVm(core: ArmCore, req: Req, m: Params, id: string): Res {
   requireLiveRg(core, m);
-  const name = m[3]!;
+  const name = m.name;
   if (!VM_NAME.test(name) || /[.-]$/.test(name)) {
     throw new ArmError(
       400,

@@ -1,9 +1,10 @@
 import { communityRoutes } from './arm-community.js';
-import { ArmCore, LOC, T } from './arm-core.js';
-import type { ArmSettings, Handler } from './arm-core.js';
+import { ArmCore, LOC, seg, T } from './arm-core.js';
+import type { ArmSettings, Handler, Params } from './arm-core.js';
 import { galleryRoutes } from './arm-galleries.js';
 import { networkRoutes } from './arm-network.js';
 import { resourceRoutes } from './arm-resources.js';
+import { subscriptionRoutes } from './arm-subscriptions.js';
 import { versionRoutes } from './arm-versions.js';
 import { vmRoutes } from './arm-vms.js';
 import type { BlobService } from './blob.js';
@@ -15,7 +16,7 @@ import type { Store, StoredResource } from './store.js';
 
 export type { ArmSettings } from './arm-core.js';
 
-/** The oldest api-version the stand-in accepts (DESIGN §6: 2021-10-01 onward, and older ARM ones). */
+/** The oldest api-version the stand-in accepts (docs/design.md §6: 2021-10-01 onward, and older ARM ones). */
 const OLDEST_API_VERSION = '2015-01-01';
 
 /**
@@ -34,14 +35,15 @@ export class Arm {
     const r = (method: string, pattern: string, handler: Handler): void => {
       this.routes.push({ method, re: new RegExp(`^${pattern}$`, 'i'), handler });
     };
+    subscriptionRoutes(core, r);
     resourceRoutes(core, r);
     galleryRoutes(core, r);
     versionRoutes(core, r);
     communityRoutes(core, r);
     networkRoutes(core, r);
     vmRoutes(core, r);
-    r('GET', `${LOC}/capsoperations/([^/]+)`, (q, m) =>
-      q.query.get('monitor') === 'true' ? core.monitor(q, m[3]!) : core.opStatus(m[3]!),
+    r('GET', `${LOC}/capsoperations/${seg('operation')}`, (q, m) =>
+      q.query.get('monitor') === 'true' ? core.monitor(q, m.operation) : core.opStatus(m.operation),
     );
   }
 
@@ -72,8 +74,8 @@ export class Arm {
     if (this.core.ops.settle()) this.core.store.save();
     for (const route of this.routes) {
       if (route.method !== req.method) continue;
-      const m = req.path.match(route.re);
-      if (m) return route.handler(req, [...m]);
+      const m = route.re.exec(req.path);
+      if (m) return route.handler(req, { ...m.groups } as Params);
     }
     if (this.routes.some((route) => route.re.test(req.path))) {
       throw new ArmError(

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { request } from 'node:https';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { connect, createServer } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import { join } from 'node:path';
 import { signJwt } from './jwt.js';
 import type { SigningKey } from './jwt.js';
@@ -35,9 +37,17 @@ export interface BlobFacts {
  * bearer-token credential they use for ARM. Storage accounts created through ARM become Azurite
  * accounts (Azurite reads accounts from AZURITE_ACCOUNTS; we set it and ask it to re-read).
  */
+/** The Azurite launches of this process, in order (see `BlobService.launch`). */
+let launches: Promise<void> = Promise.resolve();
+
 export class BlobService {
   private server?: AzuriteServer;
   private readonly accounts = new Map<string, string>([[DEV_ACCOUNT, DEV_KEY]]);
+  /** The public blob port: a TCP relay to Azurite, listening before Azurite is loaded. */
+  private front?: Server;
+  private readonly sockets = new Set<Socket>();
+  /** Azurite's own port, once it listens. */
+  private backend?: Promise<number>;
   origin = '';
 
   constructor(
@@ -46,16 +56,73 @@ export class BlobService {
     private readonly tokenKey: SigningKey,
   ) {}
 
+  /**
+   * Opens the blob port. Loading Azurite takes a third of a second or more (its require is most
+   * of the stand-in's start-up), so the port is a relay that holds each connection until
+   * Azurite listens behind it: the stand-in is ready at once and the first blob request waits.
+   * TLS passes through untouched (Azurite serves it with our certificate).
+   */
   async start(port: number, accounts: Iterable<string>): Promise<void> {
     for (const name of accounts) this.accounts.set(name, randomBytes(32).toString('base64'));
     this.publishAccounts();
+    const front = createServer((socket) => this.relay(socket));
+    this.front = front;
+    await new Promise<void>((resolve, reject) => {
+      front.once('error', reject);
+      front.listen(port, '127.0.0.1', () => resolve());
+    });
+    const address = front.address() as { port: number };
+    this.origin = `https://127.0.0.1:${address.port}`;
+  }
+
+  /**
+   * Loads and starts Azurite on the next turn of the event loop (after the ready line). Launches
+   * in one process run one after another, as they did when start-up waited for Azurite: two
+   * Azurites initialising one data dir at the same moment race on its database file.
+   */
+  launch(): Promise<number> {
+    if (!this.backend) {
+      const turn = launches.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
+      this.backend = turn.then(() => this.startAzurite());
+      launches = this.backend.then(
+        () => undefined,
+        () => undefined,
+      );
+    }
+    return this.backend;
+  }
+
+  private relay(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    socket.pause();
+    this.launch().then(
+      (backendPort) => {
+        if (socket.destroyed) return;
+        const upstream = connect(backendPort, '127.0.0.1');
+        this.sockets.add(upstream);
+        upstream.once('close', () => {
+          this.sockets.delete(upstream);
+          socket.destroy();
+        });
+        upstream.on('error', () => upstream.destroy());
+        socket.once('close', () => upstream.destroy());
+        socket.pipe(upstream).pipe(socket);
+        socket.resume();
+      },
+      () => socket.destroy(),
+    );
+  }
+
+  private async startAzurite(): Promise<number> {
     const dir = join(this.dataDir, 'azurite');
     mkdirSync(dir, { recursive: true });
     const BlobConfiguration = require('azurite/dist/src/blob/BlobConfiguration.js').default;
     const BlobServer = require('azurite/dist/src/blob/BlobServer.js').default;
     const config = new BlobConfiguration(
       '127.0.0.1',
-      port,
+      0,
       undefined,
       join(dir, '__azurite_db_blob__.json'),
       join(dir, '__azurite_db_blob_extent__.json'),
@@ -73,13 +140,25 @@ export class BlobService {
       false,
       false,
     );
-    this.server = new BlobServer(config) as AzuriteServer;
-    await this.server.start();
-    this.origin = this.server.getHttpServerAddress();
+    this.publishAccounts();
+    const server = new BlobServer(config) as AzuriteServer;
+    await server.start();
+    this.server = server;
+    // Accounts registered while Azurite was starting: have it read the list again.
+    this.publishAccounts();
+    server.accountDataStore.refresh();
+    return Number(new URL(server.getHttpServerAddress()).port);
   }
 
   async close(): Promise<void> {
-    await this.server?.close();
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) =>
+      this.front ? this.front.close(() => resolve()) : resolve(),
+    );
+    if (this.backend) {
+      await this.backend.catch(() => undefined);
+      await this.server?.close();
+    }
   }
 
   /** Makes `name` a blob account; returns its blob endpoint (path-style, as Azurite serves it). */

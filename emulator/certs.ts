@@ -1,7 +1,17 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import forge from 'node-forge';
+import type forgeModule from 'node-forge';
+
+/**
+ * node-forge builds the certificates (node:crypto makes keys but cannot issue an X.509
+ * certificate). It is loaded only when a data dir needs new ones: on an existing data dir the
+ * stand-in starts without it.
+ */
+const loadForge = (): typeof forgeModule =>
+  createRequire(import.meta.url)('node-forge') as typeof forgeModule;
+let forge: typeof forgeModule;
 
 /** The TLS material the stand-in serves with; clients trust `caCertPath` via NODE_EXTRA_CA_CERTS. */
 export interface TlsMaterial {
@@ -28,7 +38,7 @@ function serial(): string {
   return '01' + randomBytes(15).toString('hex');
 }
 
-function makeCa(): { cert: forge.pki.Certificate; key: forge.pki.rsa.PrivateKey } {
+function makeCa(): { cert: forgeModule.pki.Certificate; key: forgeModule.pki.rsa.PrivateKey } {
   const pair = newKeyPair();
   const key = forge.pki.privateKeyFromPem(pair.privateKeyPem);
   const cert = forge.pki.createCertificate();
@@ -56,7 +66,7 @@ function makeCa(): { cert: forge.pki.Certificate; key: forge.pki.rsa.PrivateKey 
 }
 
 function makeLeaf(
-  ca: { cert: forge.pki.Certificate; key: forge.pki.rsa.PrivateKey },
+  ca: { cert: forgeModule.pki.Certificate; key: forgeModule.pki.rsa.PrivateKey },
   hostnames: string[],
 ): { certPem: string; keyPem: string } {
   const pair = newKeyPair();
@@ -97,6 +107,7 @@ export function ensureTlsMaterial(dataDir: string): TlsMaterial {
   const certPath = join(dataDir, 'server.pem');
   const keyPath = join(dataDir, 'server-key.pem');
   if (![caCertPath, caKeyPath, certPath, keyPath].every((p) => existsSync(p))) {
+    forge ??= loadForge();
     const ca = makeCa();
     const leaf = makeLeaf(ca, ['127.0.0.1', 'localhost', '::1']);
     writeFileSync(caCertPath, forge.pki.certificateToPem(ca.cert));

@@ -45,6 +45,8 @@ export interface Req {
   origin: string;
   /** Set by a `failOperation` fault: the long-running operation this request starts ends Failed. */
   failOperation?: string;
+  /** The tenant (`tid`) of the caller's access token, once ARM has checked it. */
+  tenant?: string;
 }
 
 export interface Res {

@@ -3,7 +3,7 @@ import { ArmError } from './http.js';
 import type { Req, Res } from './http.js';
 import { checkJwt, jwks, signJwt } from './jwt.js';
 import type { Claims, SigningKey } from './jwt.js';
-import type { Store } from './store.js';
+import type { FederatedCredential, Store } from './store.js';
 
 /** ARM accepts tokens minted for any of these audiences (what Azure's own 401 message lists). */
 export const ARM_AUDIENCES = [
@@ -42,13 +42,17 @@ export class Identity {
 
   /** Routes for the login host; undefined when the path is not ours. */
   handle(req: Req): Res | undefined {
+    if (req.method === 'POST') {
+      const token = /^\/(?<tenant>[^/]+)\/oauth2\/(?:v2\.0\/)?token$/i.exec(req.path);
+      return token ? this.token(req, token.groups!.tenant!) : undefined;
+    }
+    if (req.method !== 'GET') return undefined;
     const path = req.path;
-    let m: RegExpMatchArray | null;
-    if (req.method === 'GET' && /^\/_actions\/idtoken$/i.test(path)) return this.idToken(req);
-    if (req.method === 'GET' && /^\/_actions\/\.well-known\/jwks$/i.test(path)) {
+    if (/^\/_actions\/idtoken$/i.test(path)) return this.idToken(req);
+    if (/^\/_actions\/\.well-known\/jwks$/i.test(path)) {
       return { status: 200, body: jwks(this.oidcKey) };
     }
-    if (req.method === 'GET' && /^\/_actions\/\.well-known\/openid-configuration$/i.test(path)) {
+    if (/^\/_actions\/\.well-known\/openid-configuration$/i.test(path)) {
       const issuer = this.oidcIssuer(req.origin);
       return {
         status: 200,
@@ -59,20 +63,15 @@ export class Identity {
         },
       };
     }
-    if (req.method === 'GET' && /^\/common\/discovery\/instance$/i.test(path)) {
-      return this.instanceDiscovery(req);
+    if (/^\/[^/]+\/discovery\/instance$/i.test(path)) return this.instanceDiscovery(req);
+    const config =
+      /^\/(?<tenant>[^/]+)\/v2\.0\/\.well-known\/openid-configuration$/i.exec(path) ??
+      /^\/(?<tenant>adfs)\/\.well-known\/openid-configuration$/i.exec(path);
+    if (config) {
+      return { status: 200, body: this.openIdConfiguration(req.origin, config.groups!.tenant!) };
     }
-    if (
-      (m = path.match(/^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/i)) &&
-      req.method === 'GET'
-    ) {
-      return { status: 200, body: this.openIdConfiguration(req.origin, m[1]!) };
-    }
-    if ((m = path.match(/^\/([^/]+)\/discovery\/v2\.0\/keys$/i)) && req.method === 'GET') {
+    if (/^\/[^/]+\/discovery\/(?:v2\.0\/)?keys$/i.test(path)) {
       return { status: 200, body: jwks(this.entraKey) };
-    }
-    if ((m = path.match(/^\/([^/]+)\/oauth2\/v2\.0\/token$/i)) && req.method === 'POST') {
-      return this.token(req, m[1]!);
     }
     return undefined;
   }
@@ -103,12 +102,28 @@ export class Identity {
     };
   }
 
+  /**
+   * MSAL's instance discovery. Entra answers with the tenant the client asked about (the tenant
+   * segment of `authorization_endpoint`), so the OpenID configuration, the token endpoint and
+   * the token's `tid` are that tenant's, not `common`'s (issue 12, item 12). MSAL Python asks
+   * `{instance}/common/discovery/instance?api-version=1.1&authorization_endpoint=…`
+   * (AzureAD/microsoft-authentication-library-for-python, msal/authority.py,
+   * `_instance_discovery`).
+   */
   private instanceDiscovery(req: Req): Res {
     const host = new URL(req.origin).host;
+    const asked = req.query.get('authorization_endpoint') ?? '';
+    let tenant = 'common';
+    try {
+      tenant = new URL(asked).pathname.split('/').filter(Boolean)[0] ?? 'common';
+    } catch {
+      // no authorization_endpoint: the tenant of the discovery path itself
+      tenant = req.path.split('/').filter(Boolean)[0] ?? 'common';
+    }
     return {
       status: 200,
       body: {
-        tenant_discovery_endpoint: `${req.origin}/common/v2.0/.well-known/openid-configuration`,
+        tenant_discovery_endpoint: `${req.origin}/${tenant}/v2.0/.well-known/openid-configuration`,
         'api-version': '1.1',
         metadata: [{ preferred_network: host, preferred_cache: host, aliases: [host] }],
       },
@@ -122,12 +137,11 @@ export class Identity {
     }
     const now = Math.floor(Date.now() / 1000);
     const audience = req.query.get('audience') ?? 'https://github.com/local';
+    const job = jobClaims(req.query);
     const value = signJwt(this.oidcKey, {
       iss: this.oidcIssuer(req.origin),
       aud: audience,
-      sub: 'repo:local/compute-gallery-actions:ref:refs/heads/main',
-      repository: 'local/compute-gallery-actions',
-      ref: 'refs/heads/main',
+      ...job,
       jti: randomUUID(),
       iat: now,
       nbf: now - 5,
@@ -169,20 +183,21 @@ export class Identity {
     const now = Math.floor(Date.now() / 1000);
     if (assertion) {
       const check = checkJwt(assertion, this.oidcKey, now);
+      if (!check.ok && check.reason === 'expired') {
+        return aadError(
+          400,
+          'invalid_client',
+          'AADSTS700024',
+          'Client assertion is not within its valid time range.',
+        );
+      }
       if (!check.ok) {
-        return check.reason === 'expired'
-          ? aadError(
-              400,
-              'invalid_client',
-              'AADSTS700024',
-              'Client assertion is not within its valid time range.',
-            )
-          : aadError(
-              401,
-              'invalid_client',
-              'AADSTS70021',
-              'No matching federated identity record found for presented assertion.',
-            );
+        return aadError(
+          401,
+          'invalid_client',
+          'AADSTS70021',
+          'No matching federated identity record found for presented assertion.',
+        );
       }
       if (check.claims.aud !== FEDERATED_AUDIENCE) {
         return aadError(
@@ -192,6 +207,8 @@ export class Identity {
           `No matching federated identity record found for presented assertion audience '${String(check.claims.aud)}'.`,
         );
       }
+      const refused = this.federatedMatch(clientId, check.claims);
+      if (refused) return refused;
     } else if (secret) {
       const registered = this.store.world.clients[clientId];
       if (registered !== undefined && registered !== secret) {
@@ -234,6 +251,36 @@ export class Identity {
         access_token: signJwt(this.entraKey, claims),
       },
     };
+  }
+
+  /**
+   * Entra accepts a client assertion only when a federated identity credential registered for
+   * the client matches its issuer, subject and audience, exactly (matching is case-sensitive,
+   * Azure/login#517). No credential with that issuer: AADSTS70021 naming the assertion's
+   * issuer, subject and audience (wording as in Azure/azure-workload-identity#616); the issuer
+   * known but not the subject: AADSTS700213 (wording as in Azure/login#482 and #379).
+   */
+  private federatedMatch(clientId: string, claims: Claims): Res | undefined {
+    const iss = String(claims.iss ?? '');
+    const sub = String(claims.sub ?? '');
+    const aud = String(claims.aud ?? '');
+    const registered = this.store.world.federatedCredentials[clientId] ?? [];
+    const sameIssuer = registered.filter((c) => c.issuer === iss && c.audiences.includes(aud));
+    if (sameIssuer.some((c) => c.subject === sub)) return undefined;
+    if (sameIssuer.length === 0) {
+      return aadError(
+        400,
+        'invalid_request',
+        'AADSTS70021',
+        `No matching federated identity record found for presented assertion. Assertion Issuer: '${iss}'. Assertion Subject: '${sub}'. Assertion Audience: '${aud}'. https://docs.microsoft.com/en-us/azure/active-directory/develop/workload-identity-federation`,
+      );
+    }
+    return aadError(
+      400,
+      'invalid_client',
+      'AADSTS700213',
+      `No matching federated identity record found for presented assertion subject '${sub}'. Please check your federated identity credential Subject, Audience and Issuer against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation`,
+    );
   }
 
   /** Checks an ARM request's bearer token the way ARM does, throwing an ARM-shaped 401. */
@@ -285,6 +332,83 @@ export class Identity {
     }
     return check.claims;
   }
+}
+
+/**
+ * `POST /_emulator/clients`: an app registration, `{clientId, secret?, federatedCredentials?}`,
+ * each credential `{issuer, subject, audiences?, name?}` (audiences default to
+ * `api://AzureADTokenExchange`, as Entra's portal does). Credentials are added to the ones the
+ * client has (same name replaces); a secret replaces the secret.
+ * @returns a problem, or undefined when stored.
+ */
+export function registerClient(store: Store, body: Record<string, unknown>): string | undefined {
+  const { clientId, secret, federatedCredentials } = body;
+  if (typeof clientId !== 'string' || clientId === '') return "a client needs 'clientId' (string)";
+  if (secret !== undefined && typeof secret !== 'string') return "'secret' must be a string";
+  if (federatedCredentials !== undefined && !Array.isArray(federatedCredentials)) {
+    return "'federatedCredentials' must be a list of {issuer, subject, audiences?, name?}";
+  }
+  if (secret === undefined && federatedCredentials === undefined) {
+    return "a client needs 'secret' or 'federatedCredentials'";
+  }
+  const added: FederatedCredential[] = [];
+  for (const [i, raw] of ((federatedCredentials ?? []) as Record<string, unknown>[]).entries()) {
+    const { issuer, subject, audiences = [FEDERATED_AUDIENCE], name } = raw ?? {};
+    if (typeof issuer !== 'string' || typeof subject !== 'string' || !issuer || !subject) {
+      return `federatedCredentials[${i}] needs 'issuer' and 'subject' (strings)`;
+    }
+    if (!Array.isArray(audiences) || audiences.some((a) => typeof a !== 'string')) {
+      return `federatedCredentials[${i}].audiences must be a list of strings`;
+    }
+    added.push({
+      name: typeof name === 'string' ? name : `credential-${i + 1}`,
+      issuer,
+      subject,
+      audiences: audiences as string[],
+    });
+  }
+  if (typeof secret === 'string') store.world.clients[clientId] = secret;
+  if (added.length) {
+    const names = new Set(added.map((c) => c.name));
+    const kept = (store.world.federatedCredentials[clientId] ?? []).filter(
+      (c) => !names.has(c.name),
+    );
+    store.world.federatedCredentials[clientId] = [...kept, ...added];
+  }
+  store.save();
+  return undefined;
+}
+
+/** What the runner simulation (or a test) says about the job asking for an ID token. */
+export const DEFAULT_REPOSITORY = 'local/compute-gallery-actions';
+export const DEFAULT_REF = 'refs/heads/main';
+
+/**
+ * The job claims of a GitHub Actions ID token, from the query of the token request: the runner
+ * simulation builds one ACTIONS_ID_TOKEN_REQUEST_URL per job, as GitHub does. `sub` wins when
+ * given; otherwise it is composed as GitHub composes it: `repo:<owner>/<repo>:environment:<env>`
+ * for a job in an environment, else `repo:<owner>/<repo>:ref:<ref>`, and with
+ * `repository_owner_id` and `repository_id` the immutable form
+ * `repo:<owner>@<ownerId>/<repo>@<repoId>:…` (GitHub's OIDC docs, "Example subject claims").
+ */
+export function jobClaims(query: URLSearchParams): Record<string, string> {
+  const repository = query.get('repository') ?? DEFAULT_REPOSITORY;
+  const ref = query.get('ref') ?? DEFAULT_REF;
+  const environment = query.get('environment') ?? undefined;
+  const ownerId = query.get('repository_owner_id') ?? undefined;
+  const repoId = query.get('repository_id') ?? undefined;
+  const [owner = '', repo = ''] = repository.split('/');
+  const who = ownerId && repoId ? `${owner}@${ownerId}/${repo}@${repoId}` : repository;
+  const context = environment ? `environment:${environment}` : `ref:${ref}`;
+  return {
+    sub: query.get('sub') ?? `repo:${who}:${context}`,
+    repository,
+    repository_owner: owner,
+    ...(ownerId ? { repository_owner_id: ownerId } : {}),
+    ...(repoId ? { repository_id: repoId } : {}),
+    ref,
+    ...(environment ? { environment } : {}),
+  };
 }
 
 function aadError(status: number, error: string, code: string, text: string): Res {

@@ -158,6 +158,7 @@ export function imageDefinitionProperties(raw: unknown): Record<string, unknown>
       'features',
     );
   for (const f of features) {
+    f.value = featureValue(f.value);
     if (!FEATURE_NAMES.includes(String(f.name))) {
       throw new ArmError(
         400,
@@ -191,10 +192,20 @@ function isEmptyObject(v: unknown): boolean {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0;
 }
 
+/**
+ * Azure reads boolean feature values back capitalised: `IsAcceleratedNetworkSupported: "true"`
+ * is `"True"` (issue 12, item 6; the recorded soft-delete traffic shows `"True"`/`"False"`).
+ */
+function featureValue<T>(value: T): T | string {
+  return typeof value === 'string' && /^(true|false)$/i.test(value)
+    ? value[0]!.toUpperCase() + value.slice(1).toLowerCase()
+    : value;
+}
+
 function featureMap(p: Record<string, unknown>): string {
   const fs = (p.features ?? []) as { name: string; value: string }[];
   return fs
-    .map((f) => `${f.name}=${f.value}`)
+    .map((f) => `${f.name}=${String(featureValue(f.value))}`)
     .sort()
     .join(',');
 }

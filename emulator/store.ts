@@ -70,9 +70,25 @@ export interface WorldState {
   operations: Record<string, Operation>;
   /** Registered client secrets; clients not listed here may use any non-empty secret. */
   clients: Record<string, string>;
+  /** Federated identity credentials by client ID: the only assertions Entra accepts. */
+  federatedCredentials: Record<string, FederatedCredential[]>;
 }
 
-const emptyState = (): WorldState => ({ version: 1, resources: {}, operations: {}, clients: {} });
+/** A federated identity credential of an app registration, as Entra's Graph API has it. */
+export interface FederatedCredential {
+  name: string;
+  issuer: string;
+  subject: string;
+  audiences: string[];
+}
+
+const emptyState = (): WorldState => ({
+  version: 1,
+  resources: {},
+  operations: {},
+  clients: {},
+  federatedCredentials: {},
+});
 
 /**
  * The persisted world. Every mutation is written to `state.json` in the data dir with an atomic
@@ -147,8 +163,10 @@ export class Store {
     return this.state;
   }
 
+  /** Forgets resources and operations; app registrations (secrets, federated credentials) stay. */
   reset(): void {
-    this.state = emptyState();
+    const { clients, federatedCredentials } = this.state;
+    this.state = { ...emptyState(), clients, federatedCredentials };
     this.save();
   }
 

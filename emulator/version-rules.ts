@@ -75,6 +75,7 @@ export function publishingProfile(
     }
     return {
       ...t,
+      ...withSecurityProfile(t.encryption),
       name: displayRegion(name),
       regionalReplicaCount: replicas,
       storageAccountType: storage,
@@ -115,6 +116,29 @@ export function publishingProfile(
   };
 }
 
+/**
+ * A region's `encryption` as Azure echoes it: an OS disk encrypted with a disk encryption set
+ * comes back with an empty `securityProfile` (issue 12, item 8).
+ */
+function withSecurityProfile(encryption: unknown): Record<string, unknown> {
+  const e = encryption as Record<string, Record<string, unknown>> | undefined;
+  const os = e?.osDiskImage;
+  if (!os?.diskEncryptionSetId || os.securityProfile !== undefined) return {};
+  return { encryption: { ...e, osDiskImage: { ...os, securityProfile: {} } } };
+}
+
+/**
+ * Whether a storage profile names a source at all. `az sig image-version update` sends the
+ * stored profile without its source (`{}` or `{"osDiskImage":{"hostCaching":…,"source":{}}}`),
+ * which Azure reads as "keep the source".
+ */
+export function hasSource(raw: unknown): boolean {
+  const sp = (raw ?? {}) as Record<string, Record<string, unknown> | undefined>;
+  const src = sp.source ?? {};
+  const vhd = (sp.osDiskImage?.source ?? {}) as Record<string, unknown>;
+  return Boolean(src.id ?? src.virtualMachineId ?? vhd.uri ?? vhd.storageAccountId ?? vhd.id);
+}
+
 export type VersionSource =
   | { kind: 'id'; id: string; raw: Record<string, unknown> }
   | {
@@ -147,7 +171,10 @@ export function versionSource(raw: unknown): VersionSource {
         "Required parameter 'storageProfile.osDiskImage.source.uri' is missing (null).",
         'storageProfile.osDiskImage.source.uri',
       );
-    if (!vhd.storageAccountId) {
+    // Azure also takes the account as `id` (issue 12, item 2: 201 at api 2023-07-03, echoed as
+    // sent); the 2025-12-03 spec lists both `storageAccountId` and `id` on the VHD source.
+    const accountId = vhd.storageAccountId ?? vhd.id;
+    if (!accountId) {
       throw new ArmError(
         400,
         'InvalidParameter',
@@ -155,7 +182,7 @@ export function versionSource(raw: unknown): VersionSource {
         'storageProfile.osDiskImage.source.storageAccountId',
       );
     }
-    return { kind: 'vhd', uri: vhd.uri, storageAccountId: vhd.storageAccountId, raw: sp };
+    return { kind: 'vhd', uri: vhd.uri, storageAccountId: accountId, raw: sp };
   }
   throw new ArmError(
     400,

@@ -25,12 +25,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { repositoryRoot } from './lib/actions.js';
-import { demoCaller } from './lib/demo-caller.js';
+import { DEMO_CALLER_REPOSITORY, DEMO_PINNED_SHA, demoCaller } from './lib/demo-caller.js';
+import { oidcClaims } from './lib/demo-github.js';
+import { ownRepository } from './lib/demo-workflow.js';
 import { startOfflineGuard } from './lib/demo-offline.js';
 import { DemoRunner, type RunTrace } from './lib/demo-runner.js';
 import {
   CLIENT,
   makeDiskImage,
+  PRODUCTION_CLIENT,
+  registerFederatedCredentials,
   seedWorld,
   startStandIn,
   SUBSCRIPTION,
@@ -87,7 +91,44 @@ try {
     : values['skip-validation']
       ? { name: 'workflow_dispatch', payload: { inputs: { 'skip-validation': true } } }
       : { name: 'schedule', payload: {} };
+  // github.com as the demo has it: the calling repository (created after 2026-07-15, so its
+  // OIDC subjects carry immutable IDs) and this project at the commit the caller pins.
+  const callerRepository = {
+    name: DEMO_CALLER_REPOSITORY,
+    ownerId: 4100001,
+    id: 8200002,
+    immutableSubjects: true,
+    refs: ['main'],
+  };
+  const world = {
+    repositories: [callerRepository, { name: ownRepository(), refs: [DEMO_PINNED_SHA] }],
+  };
+  // One federated credential for each identity: the staging one trusts the default branch, the
+  // production one only the production environment (what scripts/oidc-subjects.ts prints).
+  const subject = (environment?: string): string =>
+    oidcClaims({
+      repository: callerRepository,
+      ref: 'refs/heads/main',
+      sha: '',
+      eventName: 'schedule',
+      jobWorkflowRef: '',
+      ...(environment ? { environment } : {}),
+    }).sub!;
+  const issuer = emulator.oidcRequestUrl.replace(/\/idtoken\?.*$/, '');
+  await registerFederatedCredentials(emulator, [
+    { clientId: CLIENT, issuer, subject: subject(), audiences: ['api://AzureADTokenExchange'] },
+    {
+      clientId: PRODUCTION_CLIENT,
+      issuer,
+      subject: subject('production'),
+      audiences: ['api://AzureADTokenExchange'],
+    },
+  ]);
+  say(
+    `Identities: staging ${CLIENT} (${subject()}), production ${PRODUCTION_CLIENT} (${subject('production')})`,
+  );
   const runner = new DemoRunner({
+    world,
     runDir,
     github: {
       event_name: event.name,
@@ -108,6 +149,7 @@ try {
       AZURE_SUBSCRIPTION_ID: SUBSCRIPTION,
       AZURE_TENANT_ID: TENANT,
       AZURE_CLIENT_ID: CLIENT,
+      AZURE_PRODUCTION_CLIENT_ID: PRODUCTION_CLIENT,
       AZURE_ARM_ENDPOINT: emulator.endpoint,
       AZURE_AUTHORITY_HOST: emulator.authorityHost,
       BLOB_CONTAINER_URL: blobContainerUrl,
@@ -127,7 +169,10 @@ try {
   );
   const result = await runner.runWorkflow(caller, inputs);
   const trace = runner.trace;
-  writeFileSync(path.join(runDir, 'trace.json'), JSON.stringify(trace, null, 2));
+  writeFileSync(
+    path.join(runDir, 'trace.json'),
+    JSON.stringify({ ...trace, oidc: runner.oidcSubjects }, null, 2),
+  );
   const summary = trace.jobs
     .map((j) => j.summary)
     .filter(Boolean)
@@ -192,7 +237,6 @@ function prerequisites(): string[] {
   for (const [tool, args, hint] of [
     ['qemu-img', ['--version'], 'apt-get install qemu-utils'],
     ['bash', ['--version'], 'the workflows’ run: steps use bash'],
-    ['jq', ['--version'], 'apt-get install jq; GitHub’s runners have it'],
   ] as const) {
     try {
       execFileSync(tool, [...args], { stdio: 'ignore' });
@@ -200,7 +244,15 @@ function prerequisites(): string[] {
       found.push(`${tool} is missing (${hint}).`);
     }
   }
-  for (const action of ['plan', 'build-image', 'publish-to-gallery', 'promote', 'cleanup']) {
+  for (const action of [
+    'plan',
+    'build-image',
+    'publish-to-gallery',
+    'promote',
+    'cleanup',
+    'record-leg',
+    'summarize-run',
+  ]) {
     if (!existsSync(path.join(repositoryRoot, 'dist', action, 'index.js'))) {
       found.push(`dist/${action}/index.js is missing: run 'npm run bundle'.`);
     }

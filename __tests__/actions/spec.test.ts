@@ -20,7 +20,10 @@ import { getInputs as getPublishInputs } from '../../src/actions/publish-to-gall
 import { PUBLISH_TO_GALLERY } from '../../src/actions/publish-to-gallery/spec.js';
 import { getInputs as getValidateInputs } from '../../src/actions/validate-cluster/inputs.js';
 import { VALIDATE_CLUSTER } from '../../src/actions/validate-cluster/spec.js';
-import { type InputReader, recordInputReader } from '../../src/common/inputs.js';
+import { getRecordLegInputs } from '../../src/actions/record-leg/inputs.js';
+import { RECORD_LEG } from '../../src/actions/record-leg/spec.js';
+import { SUMMARIZE_RUN } from '../../src/actions/summarize-run/spec.js';
+import { getRequiredInput, type InputReader, recordInputReader } from '../../src/common/inputs.js';
 import { type ActionSpec, declaredInputs, declaredOutputs } from '../../src/runner/spec.js';
 
 const NOW = new Date('2024-10-01T09:00:00Z');
@@ -149,11 +152,25 @@ const CASES: Case[] = [
       },
     ],
   },
+  {
+    spec: RECORD_LEG,
+    read: getRecordLegInputs,
+    inputs: [
+      { mode: 'write', directory: 'records', leg: '{"os":"ubuntu-2404"}', jobs: '{}' },
+      { mode: 'promotion', directory: 'records', leg: '{"os":"ubuntu-2404"}', step: '{}' },
+      { mode: 'read', directory: 'records', 'skip-validation': 'true' },
+    ],
+  },
+  {
+    spec: SUMMARIZE_RUN,
+    read: (read) => getRequiredInput(read, 'records'),
+    inputs: [{ records: 'records' }],
+  },
 ];
 
 interface ActionYml {
   inputs: Record<string, { default?: string }>;
-  outputs: Record<string, unknown>;
+  outputs?: Record<string, unknown>;
 }
 const actionYml = (name: string): ActionYml =>
   parse(readFileSync(`${repositoryRoot}/${metadataPathOf(name)}`, 'utf8')) as ActionYml;
@@ -178,7 +195,7 @@ describe('each action, declared once', () => {
         Object.entries(spec.defaults).map(([name, value]) => [name, String(value)]),
       );
       expect(stated).toEqual(coded);
-      expect(Object.keys(yml.outputs).sort()).toEqual([...spec.outputs].sort());
+      expect(Object.keys(yml.outputs ?? {}).sort()).toEqual([...spec.outputs].sort());
     });
 
     it('reads exactly the inputs action.yml declares', () => {

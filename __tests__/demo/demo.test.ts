@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { repositoryRoot } from '../../scripts/lib/actions.js';
 import type { RunTrace, StepTrace } from '../../scripts/lib/demo-runner.js';
+import { CLIENT, PRODUCTION_CLIENT } from '../../scripts/lib/demo-setup.js';
 import { startTestEmulator } from '../helpers/emulator.js';
 
 const dirs: string[] = [];
@@ -76,7 +77,8 @@ function expectWiring(trace: RunTrace, validated: boolean): void {
     'staging-definition': leg!['staging-definition'],
     'production-definition': leg!['production-definition'],
     'security-type': leg!['security-type'],
-    promote: true,
+    // Legs do not promote: images.yml's promote job does, for all legs after one approval.
+    promote: false,
   });
   expect(build.given).toMatchObject({
     'kubernetes-version': 'v1.37.2',
@@ -119,23 +121,43 @@ function expectWiring(trace: RunTrace, validated: boolean): void {
     /^\/CommunityGalleries\/ClusterAPI-[0-9a-f-]{36}\/Images\/capi-ubun2-2404\/Versions\/1\.37\.2$/,
   );
 
-  // promote → image.yml's outputs → the leg's record → images.yml's summary
+  // publish → image.yml's outputs → the leg's record → images.yml's promote job → the summary
   expect(call.outputs).toMatchObject({
     'staging-image-version-id': staged,
-    'image-version-id': promote.outputs['image-version-id'],
-    'community-image-id': promote.outputs['community-image-id'],
-    'image-reference': promote.outputs['image-reference'],
+    'image-version-id': '',
   });
+  expect(step(trace, 'leg').outputs).toMatchObject({
+    'staging-image-version-id': staged,
+    promotable: 'true',
+  });
+  expect(step(trace, 'promotion').outputs.name).toBe('promotion-ubuntu-2404-1.37.2');
   const summary = trace.jobs.find((j) => j.job.endsWith('/summary'))!;
   expect(summary.summary).toContain(`| ${promote.outputs['community-image-id']} |`);
 
   // plan's settings → cleanup, a dry run of both galleries
-  const cleanups = trace.steps.filter((s) => s.uses?.includes('/actions/cleanup@'));
+  const cleanups = trace.steps.filter((s) => s.uses === '$/actions/cleanup');
   expect(cleanups.map((s) => [s.outcome, s.given.gallery, s.given['dry-run']])).toEqual([
     ['success', 'ClusterAPI', 'true'],
     ['success', 'capi_staging', 'true'],
   ]);
   expect(JSON.parse(cleanups[0]!.outputs.deleted!)).toEqual([]);
+
+  // Two identities: production's only where production is written, in its environment.
+  const signedIn = trace.steps.filter((s) => s.given['client-id'] !== undefined);
+  expect(
+    signedIn.filter((s) => s.given['client-id'] === PRODUCTION_CLIENT).map((s) => s.id),
+  ).toEqual(['promote']);
+  expect(signedIn.filter((s) => s.given['client-id'] === CLIENT).length).toBe(signedIn.length - 1);
+  const oidc = (trace as RunTrace & { oidc: { job: string; sub: string }[] }).oidc;
+  expect(oidc.find((o) => /\/promote(\[\d+\])?$/.test(o.job))?.sub).toBe(
+    'repo:example@4100001/capz-images@8200002:environment:production',
+  );
+  expect(oidc.find((o) => o.job.endsWith('/build'))?.sub).toBe(
+    'repo:example@4100001/capz-images@8200002:ref:refs/heads/main',
+  );
+  // qemu-img was not on the runner's PATH until image.yml installed it.
+  expect(step(trace, 'build').outcome).toBe('success');
+  expect(trace.steps.find((s) => s.step === 'Install qemu-img')?.outcome).toBe('success');
 }
 
 async function expectCommunityImage(run: DemoRun): Promise<void> {
@@ -219,7 +241,10 @@ describe('npm run demo', () => {
       yank: 'capi-ubun2-2404/1.37.2',
       'yank-reason': 'bad kubelet',
       'dry-run': 'false',
+      // A yank writes production: the production identity, in the production environment.
+      'client-id': PRODUCTION_CLIENT,
     });
+    expect(run.trace.jobs.find((j) => j.job.endsWith('/cleanup'))?.environment).toBe('production');
     const emu = await startTestEmulator({ dataDir: path.join(run.dir, 'emulator') });
     try {
       const version = await emu

@@ -1,5 +1,5 @@
 /**
- * The naming and uniqueness rules the stand-in enforces as Azure does (DESIGN §7), and the
+ * The naming and uniqueness rules the stand-in enforces as Azure does (docs/design.md §7), and the
  * api-versions it accepts.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';

@@ -11,7 +11,7 @@
  * is what a skipped interaction would have made that later ones need (see SOFT_DELETE).
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
 import {
   armFetch,
@@ -24,7 +24,10 @@ import type { ArmResponse, TestEmulator } from '../helpers/emulator.js';
 import { asyncUrlShape, shapeProblems, unexcused } from '../helpers/shape.js';
 import { uploadVhd } from '../helpers/vhd.js';
 
-const RECORDINGS = new URL('../../../shared/fixtures/azure-cli-recordings/', import.meta.url);
+import { describeUpstream, UPSTREAM_FIXTURES } from '../helpers/upstream.js';
+
+const RECORDINGS_FOLDER = 'azure-cli-recordings/';
+const RECORDINGS = new URL(RECORDINGS_FOLDER, UPSTREAM_FIXTURES);
 
 interface Interaction {
   request: { method: string; uri: string; body: string | null };
@@ -84,12 +87,6 @@ const VM_SOURCE: Record<string, string> = {
 };
 
 let emu: TestEmulator;
-beforeAll(async () => {
-  emu = await startTestEmulator();
-});
-afterAll(async () => {
-  await emu?.dispose();
-});
 
 const capsId = (url: string): string | undefined => url.match(/\/capsOperations\/([^/?]+)/i)?.[1];
 const header = (it: Interaction, name: string): string | undefined =>
@@ -246,83 +243,96 @@ async function replay(
   return state;
 }
 
-describe('recorded Azure CLI traffic replayed against the stand-in', () => {
-  it('has a test for every recording', () => {
-    expect(
-      readdirSync(RECORDINGS)
-        .filter((f) => f.endsWith('.yaml'))
-        .sort(),
-    ).toEqual([
-      'test_gallery_image_definition_update_features.yaml',
-      'test_gallery_soft_delete_policy_and_recycle_bin.yaml',
-    ]);
-  });
-
-  it('test_gallery_image_definition_update_features: gallery, definition, features updated with allowUpdateImage', async () => {
-    const interactions = load('test_gallery_image_definition_update_features.yaml');
-    await createResourceGroups(interactions);
-    const result = await replay(interactions);
-    expect({ compared: result.compared, skipped: result.skipped }).toEqual({
-      compared: 12,
-      skipped: {},
+describeUpstream(RECORDINGS_FOLDER)(
+  'recorded Azure CLI traffic replayed against the stand-in',
+  () => {
+    beforeAll(async () => {
+      emu = await startTestEmulator();
     });
-  });
+    afterAll(async () => {
+      await emu?.dispose();
+    });
 
-  it('test_gallery_soft_delete_policy_and_recycle_bin: soft-delete policy, version delete, restore, delete', async () => {
-    const interactions = load('test_gallery_soft_delete_policy_and_recycle_bin.yaml');
-    await createResourceGroups(interactions);
-    const rg = 'cli_test_gallery_soft_delete_policy_000001';
-    const storageAccountId = await seedStorage(emu, rg, 'clitestvhds', 'westus');
-    const vhd = await uploadVhd(
-      emu.blobEndpoint,
-      'clitestvhds',
-      emu.credential(),
-      'vm1-osdisk.vhd',
-    );
-    const version = `${storageAccountId.split('/providers/')[0]}/providers/Microsoft.Compute/galleries/sig_000002/images/img_000003/versions/1.1.1`;
-    // What the recording made from the VM, the stand-in makes from a VHD: same name, region, tags.
-    const makeVersion = async (): Promise<void> => {
-      await armPut(
-        emu,
-        version,
-        {
-          location: 'westus',
-          tags: {},
-          properties: {
-            publishingProfile: { targetRegions: [{ name: 'westus' }] },
-            storageProfile: {
-              osDiskImage: { source: { uri: vhd, storageAccountId }, hostCaching: 'ReadWrite' },
+    it('has a test for every recording', () => {
+      expect(
+        readdirSync(RECORDINGS)
+          .filter((f) => f.endsWith('.yaml'))
+          .sort(),
+      ).toEqual([
+        'test_gallery_image_definition_update_features.yaml',
+        'test_gallery_soft_delete_policy_and_recycle_bin.yaml',
+      ]);
+    });
+
+    it('test_gallery_image_definition_update_features: gallery, definition, features updated with allowUpdateImage', async () => {
+      const interactions = load('test_gallery_image_definition_update_features.yaml');
+      await createResourceGroups(interactions);
+      const result = await replay(interactions);
+      expect({ compared: result.compared, skipped: result.skipped }).toEqual({
+        compared: 12,
+        skipped: {},
+      });
+    });
+
+    it('test_gallery_soft_delete_policy_and_recycle_bin: soft-delete policy, version delete, restore, delete', async () => {
+      const interactions = load('test_gallery_soft_delete_policy_and_recycle_bin.yaml');
+      await createResourceGroups(interactions);
+      const rg = 'cli_test_gallery_soft_delete_policy_000001';
+      const storageAccountId = await seedStorage(emu, rg, 'clitestvhds', 'westus');
+      const vhd = await uploadVhd(
+        emu.blobEndpoint,
+        'clitestvhds',
+        emu.credential(),
+        'vm1-osdisk.vhd',
+      );
+      const version = `${storageAccountId.split('/providers/')[0]}/providers/Microsoft.Compute/galleries/sig_000002/images/img_000003/versions/1.1.1`;
+      // What the recording made from the VM, the stand-in makes from a VHD: same name, region, tags.
+      const makeVersion = async (): Promise<void> => {
+        await armPut(
+          emu,
+          version,
+          {
+            location: 'westus',
+            tags: {},
+            properties: {
+              publishingProfile: { targetRegions: [{ name: 'westus' }] },
+              storageProfile: {
+                osDiskImage: { source: { uri: vhd, storageAccountId }, hostCaching: 'ReadWrite' },
+              },
             },
           },
+          '2024-03-03',
+        );
+      };
+      const result = await replay(interactions, {
+        insteadOf: async (it) => {
+          if (it.request.method === 'PUT' && /"virtualMachineId"/.test(it.request.body ?? ''))
+            await makeVersion();
         },
-        '2024-03-03',
-      );
-    };
-    const result = await replay(interactions, {
-      insteadOf: async (it) => {
-        if (it.request.method === 'PUT' && /"virtualMachineId"/.test(it.request.body ?? ''))
-          await makeVersion();
-      },
-      before: async (it) => {
-        // The recording's `sig image-version undelete` PUT (location and tags only) restores
-        // 1.1.1 from the recycle bin. The stand-in has no recycle bin, so 1.1.1 is made again out
-        // of band and the PUT exercises the update of an existing version with only location and
-        // tags, which must keep its properties (200, Updating).
-        if (it.request.method === 'PUT' && it.request.body === '{"location": "westus", "tags": {}}')
-          await makeVersion();
-      },
+        before: async (it) => {
+          // The recording's `sig image-version undelete` PUT (location and tags only) restores
+          // 1.1.1 from the recycle bin. The stand-in has no recycle bin, so 1.1.1 is made again out
+          // of band and the PUT exercises the update of an existing version with only location and
+          // tags, which must keep its properties (200, Updating).
+          if (
+            it.request.method === 'PUT' &&
+            it.request.body === '{"location": "westus", "tags": {}}'
+          )
+            await makeVersion();
+        },
+      });
+      expect({ compared: result.compared, skipped: result.skipped }).toEqual({
+        compared: 33,
+        skipped: Object.fromEntries([
+          [SKIPS[0]!.reason, 4],
+          [SKIPS[1]!.reason, 1],
+          [SKIPS[2]!.reason, 2],
+          [SKIPS[3]!.reason, 2],
+          [SKIPS[4]!.reason, 2],
+          [SKIPS[5]!.reason, 1],
+          [POLL_OF_SKIPPED, 8],
+        ]),
+      });
     });
-    expect({ compared: result.compared, skipped: result.skipped }).toEqual({
-      compared: 33,
-      skipped: Object.fromEntries([
-        [SKIPS[0]!.reason, 4],
-        [SKIPS[1]!.reason, 1],
-        [SKIPS[2]!.reason, 2],
-        [SKIPS[3]!.reason, 2],
-        [SKIPS[4]!.reason, 2],
-        [SKIPS[5]!.reason, 1],
-        [POLL_OF_SKIPPED, 8],
-      ]),
-    });
-  });
-});
+  },
+);

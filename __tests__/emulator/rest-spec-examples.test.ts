@@ -12,7 +12,8 @@
  * - DELETE 200: the stand-in always deletes asynchronously (202), as the recordings show; a
  *   DELETE of something already gone is the example's 204.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { describeUpstream } from '../helpers/upstream.js';
 import {
   armFetch,
   armRequest,
@@ -28,22 +29,13 @@ import {
   operationFor,
   pathFor,
   REFS,
+  SPECS_FOLDER,
   SpecWorld,
   substitute,
 } from './spec-examples.js';
 
 let emu: TestEmulator;
 let world: SpecWorld;
-
-beforeAll(async () => {
-  // Shapes do not depend on timing: quick operations keep the 26 replays short.
-  emu = await startTestEmulator({ settings: { operationMs: 10, replicationMs: 40 } });
-  world = new SpecWorld(emu);
-  await world.seedVhd();
-});
-afterAll(async () => {
-  await emu?.dispose();
-});
 
 type Allow = Record<string, string>;
 const POLICY: Allow = {
@@ -380,7 +372,17 @@ const scenarios: Record<string, (rg: string) => Promise<void>> = {
   },
 };
 
-describe('the Azure REST spec examples replayed against the stand-in', () => {
+describeUpstream(SPECS_FOLDER)('the Azure REST spec examples replayed against the stand-in', () => {
+  beforeAll(async () => {
+    // Shapes do not depend on timing: quick operations keep the 26 replays short.
+    emu = await startTestEmulator({ settings: { operationMs: 10, replicationMs: 40 } });
+    world = new SpecWorld(emu);
+    await world.seedVhd();
+  });
+  afterAll(async () => {
+    await emu?.dispose();
+  });
+
   it('covers every example file', () => {
     expect(Object.keys(scenarios).sort()).toEqual(exampleFiles());
   });

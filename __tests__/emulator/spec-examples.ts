@@ -14,7 +14,11 @@ import {
 import type { TestEmulator } from '../helpers/emulator.js';
 import { uploadVhd } from '../helpers/vhd.js';
 
-const SPECS = new URL('../../../shared/fixtures/azure-rest-api-specs/', import.meta.url);
+import { UPSTREAM_FIXTURES } from '../helpers/upstream.js';
+
+/** Upstream data, read only when a test runs (describeUpstream skips them where it is absent). */
+export const SPECS_FOLDER = 'azure-rest-api-specs/';
+const SPECS = new URL(SPECS_FOLDER, UPSTREAM_FIXTURES);
 const EXAMPLES = new URL('gallery-examples/', SPECS);
 
 export interface Example {
@@ -49,9 +53,12 @@ interface SpecOperation {
   parameters?: { name?: string; in?: string; $ref?: string }[];
   'x-ms-examples'?: Record<string, { $ref: string }>;
 }
-const spec = JSON.parse(readFileSync(new URL('GalleryRP.2025-12-03.json', SPECS), 'utf8')) as {
-  paths: Record<string, Record<string, SpecOperation>>;
-};
+type Spec = { paths: Record<string, Record<string, SpecOperation>> };
+let specCache: Spec | undefined;
+const spec = (): Spec =>
+  (specCache ??= JSON.parse(
+    readFileSync(new URL('GalleryRP.2025-12-03.json', SPECS), 'utf8'),
+  ) as Spec);
 
 /**
  * The operation an example belongs to, found through the spec's `x-ms-examples` references
@@ -63,7 +70,7 @@ export function operationFor(file: string): Operation {
   const name = file.split('/').pop()!;
   const folder = file.includes('/') ? file.split('/')[0] : undefined;
   const found: (Operation & { ref: string })[] = [];
-  for (const [template, ops] of Object.entries(spec.paths)) {
+  for (const [template, ops] of Object.entries(spec().paths)) {
     for (const [method, op] of Object.entries(ops)) {
       for (const ex of Object.values(op['x-ms-examples'] ?? {})) {
         if (!ex.$ref.endsWith(`/${name}`)) continue;

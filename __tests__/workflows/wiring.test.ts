@@ -12,6 +12,9 @@
  * actionlint does the first two only for `./` references and a list of popular actions.
  */
 import { describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { repositoryRoot } from '../../scripts/lib/actions.js';
 import { demoCaller } from '../../scripts/lib/demo-caller.js';
 import { permissionsOf } from '../../scripts/lib/demo-job.js';
 import {
@@ -256,19 +259,21 @@ describe('our own actions and workflows', () => {
     ...jobs.flatMap(({ job }) => (job.uses ? [job.uses] : [])),
   ].filter((uses) => !uses.startsWith('actions/'));
 
-  it('are called by the repository package.json names, at one ref', () => {
-    expect(own).toBe('placeholder--owner/compute-gallery-actions');
-    const refs = new Set(
-      references.filter((u) => !u.startsWith('./')).map((u) => u.slice(u.lastIndexOf('@') + 1)),
-    );
-    expect([...refs]).toEqual(['v1']);
+  it('are called as $/… by our workflows, and pinned by the demo caller', () => {
+    const caller = demoCaller();
     for (const uses of references) {
-      expect(
-        uses.startsWith(`${own}/`) ||
-          uses.startsWith(`${own}@`) ||
-          uses === './.github/workflows/images.yml',
-      ).toBe(true);
+      if (Object.values(caller.jobs).some((j) => j.uses === uses)) {
+        expect(uses).toMatch(new RegExp(`^${own}/\\.github/workflows/images\\.yml@[0-9a-f]{40}$`));
+      } else {
+        expect(uses).toMatch(/^\$\/(actions\/[\w-]+|\.github\/workflows\/[\w-]+\.yml)$/);
+      }
     }
+  });
+
+  it('actions/plan/action.yml is the root action.yml, pointed at the same bundle', () => {
+    const root = readFileSync(path.join(repositoryRoot, 'action.yml'), 'utf8');
+    const plan = readFileSync(path.join(repositoryRoot, 'actions/plan/action.yml'), 'utf8');
+    expect(plan).toBe(root.replace('main: dist/plan/index.js', 'main: ../../dist/plan/index.js'));
   });
 
   it('never by ./ from a reusable workflow, where ./ is the caller’s checkout', () => {
@@ -286,6 +291,7 @@ describe('concurrency and artifacts', () => {
   it.each([
     ['.github/workflows/image.yml', 'publish'],
     ['.github/workflows/image.yml', 'promote'],
+    ['.github/workflows/images.yml', 'promote'],
     ['.github/workflows/images.yml', 'cleanup'],
   ])('%s job %s queues per gallery (and image version) without cancelling', (file, id) => {
     const job = workflows.find((w) => w.file === file)!.jobs[id]!;

@@ -5,9 +5,16 @@
  * in the repository (builder: disk) instead of running image-builder, and its Azure endpoints
  * are the stand-in's, taken from repository variables as any other setting would be.
  */
-import { parseWorkflowText, type Workflow } from './demo-workflow.js';
+import { ownRepository, parseWorkflowText, type Workflow } from './demo-workflow.js';
 
+export const DEMO_CALLER_REPOSITORY = 'example/capz-images';
 export const DEMO_CALLER_FILE = 'example/capz-images:.github/workflows/node-images.yml';
+
+/**
+ * The commit of this project the calling repository pins, as docs/README.md advises: the demo's
+ * simulated github.com holds this checkout at that commit (and no other ref).
+ */
+export const DEMO_PINNED_SHA = 'c0ffee0000000000000000000000000000000001';
 
 export const DEMO_CALLER_YAML = `name: Node images
 on:
@@ -35,7 +42,7 @@ jobs:
     permissions:
       contents: read
       id-token: write
-    uses: placeholder--owner/compute-gallery-actions/.github/workflows/images.yml@v1
+    uses: \${OWN}/.github/workflows/images.yml@\${PINNED} # v1.0.0
     with:
       minor-versions: '1'
       operating-systems: ubuntu-2404
@@ -47,6 +54,8 @@ jobs:
       subscription-id: \${{ vars.AZURE_SUBSCRIPTION_ID }}
       tenant-id: \${{ vars.AZURE_TENANT_ID }}
       client-id: \${{ vars.AZURE_CLIENT_ID }}
+      # Promote and production cleanup sign in as another identity, in the production environment.
+      production-client-id: \${{ vars.AZURE_PRODUCTION_CLIENT_ID }}
       arm-endpoint: \${{ vars.AZURE_ARM_ENDPOINT }}
       authority-host: \${{ vars.AZURE_AUTHORITY_HOST }}
       location: westus2
@@ -68,6 +77,11 @@ jobs:
       grace-days: '30'
 `;
 
-export function demoCaller(): Workflow {
-  return parseWorkflowText(DEMO_CALLER_YAML, DEMO_CALLER_FILE);
+/** The demo caller's text with this project's name and the pinned commit filled in. */
+export function demoCallerText(own = ownRepository()): string {
+  return DEMO_CALLER_YAML.replace('${OWN}', own).replace('${PINNED}', DEMO_PINNED_SHA);
+}
+
+export function demoCaller(text = demoCallerText()): Workflow {
+  return parseWorkflowText(text, DEMO_CALLER_FILE, DEMO_CALLER_REPOSITORY);
 }

@@ -15,6 +15,18 @@ import {
   evaluateValue,
   type Contexts,
 } from './demo-expressions.js';
+import {
+  actionProblem,
+  failFastOf,
+  makeToolbox,
+  mergeLegOutputs,
+  oidcClaims,
+  oidcRequestUrl,
+  repositoryOf,
+  secretsForCall,
+  unresolvedReferences,
+  type World,
+} from './demo-github.js';
 import { checkNested, type Permissions, permissionsOf, runnerVariables } from './demo-job.js';
 import { Masks } from './demo-process.js';
 import { indent, reportStep } from './demo-report.js';
@@ -39,7 +51,7 @@ import {
   type WorkflowInput,
 } from './demo-workflow.js';
 
-export type Result = 'success' | 'failure' | 'skipped';
+export type Result = 'success' | 'failure' | 'skipped' | 'cancelled';
 
 export interface StepTrace {
   /** e.g. `images/images[0]/build`. */
@@ -81,6 +93,12 @@ export interface RunnerOptions {
   env: Record<string, string>;
   /** GitHub's OIDC token service, given to jobs with `id-token: write` only. */
   oidc: { requestUrl: string; requestToken: string };
+  /** The repositories and refs github.com has, for resolving `uses:` and OIDC subjects. */
+  world: World;
+  /** The calling repository's secrets (`secrets.*` of the workflow that was triggered). */
+  secrets?: Record<string, string>;
+  /** Steps see only GitHub's ubuntu-24.04 tools (demo-github.ts); false: this machine's PATH. */
+  hostPath?: boolean;
   /** The calling repository's files, which a checkout of it puts in the workspace. */
   callerFiles?: string;
   stepTimeoutMs: number;
@@ -94,6 +112,8 @@ interface JobResult {
 
 export class DemoRunner {
   readonly trace: RunTrace = { jobs: [], steps: [] };
+  /** The OIDC subject each job's tokens carry. */
+  readonly oidcSubjects: { job: string; sub: string; environment?: string }[] = [];
   private readonly artifacts: ArtifactStore;
   private readonly masks = new Masks();
   private stepCount = 0;
@@ -113,16 +133,32 @@ export class DemoRunner {
   async runWorkflow(
     workflow: Workflow,
     inputs: Record<string, unknown>,
-    caller?: { label: string; permissions: Permissions },
+    caller?: { label: string; permissions: Permissions; secrets: Record<string, string> },
   ): Promise<JobResult> {
     const label = caller?.label ?? path.basename(workflow.file).replace(/\.ya?ml$/, '');
     this.o.print(`${indent(label)}┌ ${workflow.name ?? workflow.file} (${workflow.file})`);
+    const secrets = caller?.secrets ?? this.o.secrets ?? {};
+    if (!caller) {
+      // GitHub resolves every reusable workflow of a run when it creates the run.
+      const problems = unresolvedReferences(workflow, this.o.world, (f) => loadWorkflow(f));
+      if (problems.length > 0) {
+        for (const p of problems) this.o.print(`${indent(label)}✗ ${p}`);
+        this.trace.jobs.push({
+          job: label,
+          name: 'run creation',
+          result: 'failure',
+          outputs: {},
+          summary: problems.join('\n'),
+        });
+        return { result: 'failure', outputs: {} };
+      }
+    }
     const jobs: Record<string, JobResult> = {};
     for (const id of jobOrder(workflow)) {
-      jobs[id] = await this.runJob(workflow, id, inputs, jobs, `${label}/${id}`, caller);
+      jobs[id] = await this.runJob(workflow, id, inputs, jobs, `${label}/${id}`, caller, secrets);
     }
     const outputs: Record<string, string> = {};
-    const contexts = { ...this.base(inputs), jobs };
+    const contexts = { ...this.base(inputs, secrets), jobs };
     for (const [name, spec] of Object.entries(workflow.on.workflow_call?.outputs ?? {})) {
       outputs[name] = evaluateString(spec.value, contexts);
     }
@@ -178,12 +214,12 @@ export class DemoRunner {
     return typed;
   }
 
-  private base(inputs: Record<string, unknown>): Contexts {
+  private base(inputs: Record<string, unknown>, secrets: Record<string, string> = {}): Contexts {
     return {
       github: this.o.github,
       inputs,
       vars: this.o.vars,
-      secrets: {},
+      secrets,
       runner: { os: 'Linux', arch: 'X64', name: 'demo', temp: '', tool_cache: '' },
     };
   }
@@ -195,10 +231,11 @@ export class DemoRunner {
     done: Record<string, JobResult>,
     label: string,
     caller: { permissions: Permissions } | undefined,
+    secrets: Record<string, string>,
   ): Promise<JobResult> {
     const job = workflow.jobs[id]!;
     const needs = Object.fromEntries(needsOf(job).map((n) => [n, done[n]!]));
-    const contexts: Contexts = { ...this.base(inputs), needs };
+    const contexts: Contexts = { ...this.base(inputs, secrets), needs };
     const needsFailed = Object.values(needs).some((n) => n.result !== 'success');
     const run = evaluateCondition(job.if, contexts, { failed: needsFailed, cancelled: false });
     const permissions = permissionsOf(job.permissions ?? workflow.permissions);
@@ -211,22 +248,43 @@ export class DemoRunner {
     const legs = job.strategy?.matrix
       ? expandMatrix(evaluateValue(job.strategy.matrix, contexts))
       : [undefined];
-    let outcome: JobResult = { result: 'success', outputs: {} };
+    let outputs: Record<string, string> = {};
     let anyFailed = false;
+    let anyCancelled = false;
+    let last: Result = 'success';
+    const failFast = job.strategy?.matrix !== undefined && failFastOf(job.strategy);
     for (const [index, matrix] of legs.entries()) {
       const legLabel = legs.length > 1 || matrix ? `${label}[${index}]` : label;
+      if (anyFailed && failFast) {
+        // fail-fast: the legs after a failure are cancelled.
+        this.o.print(`${indent(legLabel)}○ cancelled (strategy.fail-fast)`);
+        this.trace.jobs.push({
+          job: legLabel,
+          name: id,
+          result: 'cancelled',
+          outputs: {},
+          summary: '',
+        });
+        anyCancelled = true;
+        continue;
+      }
       const legContexts: Contexts = {
         ...contexts,
         matrix: matrix ?? {},
-        strategy: { 'job-index': index, 'job-total': legs.length, 'fail-fast': false },
+        strategy: { 'job-index': index, 'job-total': legs.length, 'fail-fast': failFast },
       };
       const leg = job.uses
-        ? await this.runCalledWorkflow(job, legContexts, legLabel, permissions)
+        ? await this.runCalledWorkflow(job, legContexts, legLabel, permissions, secrets)
         : await this.runSteps(workflow, id, job, legContexts, legLabel, permissions);
       anyFailed ||= leg.result === 'failure';
-      // Matrix legs overwrite each other's job outputs (DESIGN §10): the last one wins.
-      outcome = { result: anyFailed ? 'failure' : leg.result, outputs: leg.outputs };
+      last = leg.result;
+      // Legs' outputs combine; an empty or secret-bearing value is never sent (docs/design.md §10).
+      outputs = mergeLegOutputs(outputs, leg.outputs, Object.values(secrets));
     }
+    const outcome: JobResult = {
+      result: anyFailed ? 'failure' : anyCancelled ? 'cancelled' : last,
+      outputs,
+    };
     return outcome;
   }
 
@@ -235,6 +293,7 @@ export class DemoRunner {
     contexts: Contexts,
     label: string,
     permissions: Permissions,
+    secrets: Record<string, string>,
   ): Promise<JobResult> {
     const target = resolveUses(job.uses!);
     if (target.kind !== 'own-workflow') {
@@ -249,9 +308,11 @@ export class DemoRunner {
       given,
       `${label} → ${target.file}`,
     );
+    // Secrets cross only when passed, or with `secrets: inherit`.
+    const passed = secretsForCall(job, called, secrets, contexts, `${label} → ${target.file}`);
     const name = job.name ? evaluateString(job.name, contexts) : label;
     this.o.print(`${indent(label)}● ${name} → ${job.uses}`);
-    const result = await this.runWorkflow(called, inputs, { label, permissions });
+    const result = await this.runWorkflow(called, inputs, { label, permissions, secrets: passed });
     this.trace.jobs.push({
       job: label,
       name,
@@ -297,7 +358,16 @@ export class DemoRunner {
         `${indent(label)}  environment '${environment}': on GitHub the job waits here for the environment's required reviewers, if it has any; the demo goes on`,
       );
     }
-    const rt = this.jobRuntime(workflow, id, label, permissions, contexts);
+    const rt = this.jobRuntime(workflow, id, label, permissions, contexts, environment);
+    // Setting up the job resolves its actions first; one that does not resolve fails the job.
+    const unresolved = (job.steps ?? [])
+      .map((step) => (step.uses ? actionProblem(step.uses, workflow, this.o.world) : undefined))
+      .filter((p): p is string => p !== undefined);
+    if (unresolved.length > 0) {
+      for (const p of unresolved) this.o.print(`${indent(label)}  ✗ Set up job: ${p}`);
+      this.trace.jobs.push({ job: label, name, result: 'failure', outputs: {}, summary: '' });
+      return { result: 'failure', outputs: {} };
+    }
     const steps: Record<
       string,
       { outputs: Record<string, string>; outcome: string; conclusion: string }
@@ -466,12 +536,27 @@ export class DemoRunner {
     label: string,
     permissions: Permissions,
     contexts: Contexts,
+    environment: string | undefined,
   ): { runtime: JobRuntime; jobEnv: Record<string, string> } {
     const dir = path.join(this.o.runDir, 'jobs', label.replace(/[^\w.-]+/g, '_'));
     const workspace = path.join(dir, 'workspace');
     const runnerTemp = path.join(dir, 'temp');
     mkdirSync(workspace, { recursive: true });
     mkdirSync(runnerTemp, { recursive: true });
+    const g = this.o.github as Record<string, string>;
+    const caller = this.o.world.repositories.find((r) => r.name === g.repository) ?? {
+      name: g.repository ?? '',
+      refs: [],
+    };
+    // The token's claims are the run's (the caller's repository), whatever workflow the job is in.
+    const claims = oidcClaims({
+      repository: caller,
+      ref: g.ref ?? '',
+      sha: g.sha ?? '',
+      eventName: g.event_name ?? '',
+      ...(environment ? { environment } : {}),
+      jobWorkflowRef: `${repositoryOf(workflow)}/${workflow.file.replace(/^[^:]*:/, '')}@${g.ref ?? ''}`,
+    });
     const runnerEnv = runnerVariables({
       github: this.o.github,
       workflow,
@@ -480,8 +565,24 @@ export class DemoRunner {
       runnerTemp,
       runDir: this.o.runDir,
       extra: this.o.env,
-      ...(permissions['id-token'] === 'write' ? { oidc: this.o.oidc } : {}),
+      ...(permissions['id-token'] === 'write'
+        ? {
+            oidc: {
+              requestUrl: oidcRequestUrl(this.o.oidc.requestUrl, claims),
+              requestToken: this.o.oidc.requestToken,
+            },
+          }
+        : {}),
     });
+    // The steps' PATH: the ubuntu-24.04 image's tools only, one folder a job (a fresh machine).
+    if (!this.o.hostPath) runnerEnv.PATH = makeToolbox(path.join(dir, 'bin'));
+    if (permissions['id-token'] === 'write') {
+      this.oidcSubjects.push({
+        job: label,
+        sub: claims.sub!,
+        ...(environment ? { environment } : {}),
+      });
+    }
     const jobEnv: Record<string, string> = {};
     for (const [k, v] of Object.entries({ ...workflow.env, ...workflow.jobs[id]!.env })) {
       jobEnv[k] = evaluateString(v, contexts);

@@ -13,7 +13,10 @@ import { startEmulator, type Emulator } from '../../emulator/server.js';
 
 export const SUBSCRIPTION = '00000000-0000-0000-0000-000000000000';
 export const TENANT = '11111111-1111-1111-1111-111111111111';
+/** The staging identity: plan, build, publish, validate, staging cleanup, dry-run cleanup. */
 export const CLIENT = '22222222-2222-2222-2222-222222222222';
+/** The production identity: promote and production cleanup, in the production environment. */
+export const PRODUCTION_CLIENT = '33333333-3333-3333-3333-333333333333';
 export const STAGING_RESOURCE_GROUP = 'rg-capi-staging';
 export const STORAGE_ACCOUNT = 'capistaging';
 export const LOCATION = 'westus2';
@@ -130,4 +133,29 @@ export function makeDiskImage(repositoryDir: string): string {
   execFileSync('qemu-img', ['convert', '-q', '-f', 'raw', '-O', 'qcow2', raw, qcow2]);
   rmSync(raw);
   return createHash('sha256').update(readFileSync(qcow2)).digest('hex');
+}
+
+/** A federated identity credential as Entra holds it (issuer, subject, audiences must match). */
+export interface FederatedCredential {
+  clientId: string;
+  issuer: string;
+  subject: string;
+  audiences: string[];
+}
+
+/**
+ * Registers federated credentials with the stand-in's Entra side, as a user does once with
+ * `az ad app federated-credential create`: the stand-in, like Entra, takes a client assertion
+ * only when issuer, subject and audience match a credential of that client.
+ */
+export async function registerFederatedCredentials(
+  emulator: Emulator,
+  credentials: readonly FederatedCredential[],
+): Promise<void> {
+  for (const [i, { clientId, ...credential }] of credentials.entries()) {
+    await admin(emulator, '/clients', {
+      clientId,
+      federatedCredentials: [{ name: `demo-${i + 1}`, ...credential }],
+    });
+  }
 }

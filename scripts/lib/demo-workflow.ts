@@ -48,6 +48,8 @@ export interface WorkflowInput {
 export interface Workflow {
   /** Repository-relative path. */
   file: string;
+  /** owner/repo the file belongs to; unset: this repository. */
+  repository?: string;
   name?: string;
   on: {
     workflow_call?: {
@@ -68,11 +70,16 @@ export function loadWorkflow(file: string, root = repositoryRoot): Workflow {
   return parseWorkflowText(readFileSync(absolute, 'utf8'), path.relative(root, absolute));
 }
 
-export function parseWorkflowText(text: string, file: string): Workflow {
+export function parseWorkflowText(text: string, file: string, repository?: string): Workflow {
   const parsed = parse(text) as Omit<Workflow, 'file'> & { true?: unknown };
   // YAML 1.1 readers turn a bare `on` into true; the yaml package keeps it, but be safe.
   const on = (parsed.on ?? parsed.true ?? {}) as Workflow['on'];
-  return { ...parsed, on: typeof on === 'string' ? { [on]: null } : on, file };
+  return {
+    ...parsed,
+    on: typeof on === 'string' ? { [on]: null } : on,
+    file,
+    ...(repository ? { repository } : {}),
+  };
 }
 
 /**
@@ -104,6 +111,15 @@ export type UsesTarget =
  */
 export function resolveUses(uses: string, own = ownRepository()): UsesTarget {
   if (uses.startsWith('docker://')) return { kind: 'docker', image: uses.slice(9) };
+  if (uses.startsWith('$/')) {
+    // Self-repository reference: this repository at the running commit (workflow-rules.ts).
+    const inside = uses.slice(2).replace(/^\/+/, '');
+    if (inside.includes('@')) throw new Error(`'${uses}': a $/ reference takes no @ref.`);
+    if (inside.startsWith('.github/workflows/')) return { kind: 'own-workflow', file: inside };
+    const action = /^actions\/([^/]+)$/.exec(inside)?.[1];
+    if (!action) throw new Error(`'${uses}' names no action of ${own}.`);
+    return { kind: 'own-action', action, ref: '', metadata: metadataPathOf(action) };
+  }
   if (uses.startsWith('./')) {
     const local = uses.slice(2);
     return local.startsWith('.github/workflows/')

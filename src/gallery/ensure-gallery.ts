@@ -6,7 +6,7 @@ import { ensureResource } from './ensure-resource.js';
 
 export type GalleryApi = Pick<ComputeManagementClient, 'galleries' | 'gallerySharingProfile'>;
 
-/** A community gallery's public face (DESIGN §7): who publishes, and the public name prefix. */
+/** A community gallery's public face (docs/design.md, "facts to honour"): who publishes, and the public name prefix. */
 export interface CommunitySharing {
   publisherUri: string;
   publisherContact: string;

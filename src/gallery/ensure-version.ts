@@ -1,6 +1,5 @@
 import type { GalleryImageVersion, TargetRegion as AzureTargetRegion } from '@azure/arm-compute';
 import { ConfigurationError } from '../common/errors.js';
-import type { Logger } from '../common/logger.js';
 import { azureError, isNotFound, statusOf } from '../azure/errors.js';
 import { normalizeRegionName } from './names.js';
 import type { VersionApi, VersionContext, VersionSource, VersionSpec } from './version-spec.js';

@@ -34,7 +34,7 @@ export interface PromoteRequest {
   readonly location: string;
   /** `gallery`: the production gallery. */
   readonly gallery: string;
-  /** `image-definition`; unset: the source's, with CAPZ's production naming (DESIGN §8). */
+  /** `image-definition`; unset: the source's, with CAPZ's production naming (docs/design.md, "naming"). */
   readonly imageDefinition?: string;
   /** `image-version`; unset: the source version's name. */
   readonly imageVersion?: string;
@@ -153,7 +153,7 @@ export function toPublishSettings(
   };
 }
 
-/** `capi-ubuntu-2404` → `capi-ubun2-2404` (DESIGN §8); other names stay as they are. */
+/** `capi-ubuntu-2404` → `capi-ubun2-2404` (docs/design.md, "naming"); other names stay as they are. */
 export function productionDefinitionName(staging: string): string {
   if (!staging.startsWith('capi-')) return staging;
   try {

@@ -9,6 +9,7 @@ import {
   tryParseMinorKey,
   parseKubernetesVersion,
 } from '../kubernetes/version.js';
+import { checkLegCount, uniqueLegs } from './matrix-limits.js';
 import { listReleaseTags } from './releases.js';
 import type { ListReleasesPage } from './releases.js';
 import { candidatesFromTags, imageVersionOf, selectReleases, tagOf } from './select.js';
@@ -55,11 +56,21 @@ export interface Plan {
 
 /** Versions from the trigger → supported, newest → minus what is already published → legs. */
 export async function makePlan(request: PlanRequest, ctx: PlanContext): Promise<Plan> {
-  const { chosen, skipped, from } = await chooseVersions(request, ctx);
+  const versions = await chooseVersions(request, ctx);
+  const { skipped, from } = versions;
+  // `v1.34.2 1.34.2` and `ubuntu-2404,ubuntu-2404` are one leg each; GitHub caps a matrix at 256.
+  const chosen = uniqueLegs(versions.chosen, (c) => c.tag);
+  const targets = uniqueLegs(request.targets, (t) => t.os);
+  checkLegCount(
+    chosen.length * targets.length,
+    chosen.length,
+    targets.length,
+    request.source.kind === 'explicit',
+  );
   const entries: MatrixEntry[] = [];
   const skippedLegs: Plan['skipped'] = skipped.map((s) => ({ what: s.tag, reason: s.reason }));
   for (const candidate of chosen) {
-    for (const target of request.targets) {
+    for (const target of targets) {
       const entry = matrixEntry(candidate, target);
       if (
         ctx.isPublished &&

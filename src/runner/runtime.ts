@@ -6,6 +6,7 @@ import type { AzureSignIn, SignedInCredential } from '../azure/credentials.js';
 import { ConfigurationError } from '../common/errors.js';
 import { escapeLogText } from '../common/log-escape.js';
 import type { Logger } from '../common/logger.js';
+import type { PackerSignInRequest } from '../build/packer/sign-in.js';
 import type { Provenance } from '../common/provenance.js';
 import { redactCredentials } from '../common/redact.js';
 import { setSecretMasker } from '../common/secrets.js';
@@ -83,7 +84,7 @@ export function runUrl(env: NodeJS.ProcessEnv = process.env): string | undefined
 }
 
 /**
- * Signs in the way DESIGN §5 orders it, with the Actions runtime supplying fresh GitHub ID
+ * Signs in the way docs/design.md ("authentication") orders it, with the Actions runtime supplying fresh GitHub ID
  * tokens and masking every secret and token before it could reach the log.
  */
 export function signInFromRunner(azure: AzureSignIn): SignedInCredential {
@@ -93,6 +94,26 @@ export function signInFromRunner(azure: AzureSignIn): SignedInCredential {
     maskSecret: (value) => core.setSecret(value),
     logger: actionsLogger,
   });
+}
+
+/**
+ * How Packer (builders image-builder and packer) signs in: the same way as the action, with the
+ * runner's ID tokens, so no secret is needed under OIDC.
+ */
+export function packerSignInFromRunner(
+  azure: AzureSignIn & { readonly subscriptionId: string },
+  signedIn: SignedInCredential,
+  env: NodeJS.ProcessEnv = process.env,
+): PackerSignInRequest {
+  const clientId = azure.clientId ?? env.AZURE_CLIENT_ID;
+  const tenantId = azure.tenantId ?? env.AZURE_TENANT_ID;
+  return {
+    kind: signedIn.kind,
+    subscriptionId: azure.subscriptionId,
+    ...(clientId ? { clientId } : {}),
+    ...(tenantId ? { tenantId } : {}),
+    getIdToken: (audience) => core.getIDToken(audience),
+  };
 }
 
 /** Sign-in plus ARM clients, for an action that talks to Azure. */
