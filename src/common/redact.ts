@@ -11,25 +11,42 @@ export const MAX_QUOTED_LENGTH = 400;
 const SECRET_NAMES =
   'sig|signature|token|access_token|code|key|password|pwd|secret|client_secret|x-amz-signature';
 const SECRET_PARAMETER = new RegExp(String.raw`([?&#;](?:${SECRET_NAMES})=)[^&#\s'"]*`, 'gi');
+const HOLDS_SECRET_PARAMETER = new RegExp(String.raw`[?&#;](?:${SECRET_NAMES})=`, 'i');
 
-/** `scheme://user:password@` and `scheme://token@` anywhere in a text. */
-const USERINFO = /([a-z][a-z0-9+.-]*:\/\/)[^/?#@\s'"]*@/gi;
+/**
+ * `scheme://user:password@` and `scheme://token@`. The look-behind lets a scheme start only where
+ * a run of scheme characters starts: without it, a 100 KB run of letters is re-scanned from each
+ * of its characters (quadratic, seconds per value). One greedy run, so `x1+https://` counts as
+ * the scheme whole: it is kept as it is, only what follows `://` is redacted.
+ */
+const USERINFO = /(?<![a-z0-9+.-])([a-z0-9+.-]+:\/\/)[^/?#@\s'"]*@/gi;
 
-/** A URL's query and fragment, when one of them holds a secret parameter. */
-const SIGNED_QUERY = new RegExp(
-  String.raw`(\/\/[^\s?#'"]*)[?#](?:[^\s'"]*?[?&#;])?(?:${SECRET_NAMES})=[^\s'"]*`,
-  'gi',
-);
+/** A run of characters that may form one URL: every check below looks at one run at a time. */
+const TOKEN = /[^\s'"]+/g;
 
 /**
  * The text with every URL credential it holds replaced by `<redacted>`: user info, and the whole
  * query of a signed URL (a SAS is secret as a whole: `sv`, `se` and `sp` say what it grants).
+ * Linear in the text's length: every value a user gives goes through it, whatever its size.
  */
 export function redactCredentials(text: string): string {
   return text
     .replace(USERINFO, '$1<redacted>@')
-    .replace(SIGNED_QUERY, '$1?<redacted>')
+    .replace(TOKEN, redactSignedQuery)
     .replace(SECRET_PARAMETER, '$1<redacted>');
+}
+
+/**
+ * One token with everything after its URL's first `?` or `#` replaced when that part carries a
+ * secret parameter: `//host/path?sv=…&sig=…` becomes `//host/path?<redacted>`.
+ */
+function redactSignedQuery(token: string): string {
+  const slashes = token.indexOf('//');
+  if (slashes < 0) return token;
+  const query = token.slice(slashes + 2).search(/[?#]/);
+  if (query < 0) return token;
+  const at = slashes + 2 + query;
+  return HOLDS_SECRET_PARAMETER.test(token.slice(at)) ? `${token.slice(0, at)}?<redacted>` : token;
 }
 
 /** Whether {@link redactCredentials} would change `text`: it holds a URL credential. */

@@ -70,10 +70,17 @@ export function parseUrlInput(name: string, value: string, options: UrlInputOpti
   return { href: parsed.href, display };
 }
 
+/**
+ * A URL inside free text. The scheme starts where a run of scheme characters starts (the
+ * look-behind), so a long run of letters is scanned once, not once from each of its characters.
+ */
+const URL_IN_TEXT = /(?<![a-z0-9+.-])[a-z0-9+.-]+:\/\/[^\s'"<>]+/gi;
+
 /** Masks the credentials of every URL inside free text (a licence, a reason, a list of URLs). */
 export function maskCredentialsIn(text: string): void {
-  for (const match of text.matchAll(/[a-z][a-z0-9+.-]*:\/\/[^\s'"<>]+/gi)) {
-    if (URL.canParse(match[0])) maskParts(new URL(match[0]));
+  for (const match of text.matchAll(URL_IN_TEXT)) {
+    const url = match[0].replace(/^[^a-z]+/i, '');
+    if (URL.canParse(url)) maskParts(new URL(url));
   }
 }
 
