@@ -7,12 +7,21 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const [casesFile, resultsFile] = process.argv.slice(2);
-const { dist, action, base, env: baseEnv, cases } = JSON.parse(readFileSync(casesFile, 'utf8'));
+const {
+  dist,
+  action,
+  base,
+  standIn,
+  env: baseEnv,
+  cases,
+} = JSON.parse(readFileSync(casesFile, 'utf8'));
 const { runAction } = await import(pathToFileURL(join(dist, 'common', 'index.js')).href);
 const write = process.stdout.write.bind(process.stdout);
 const results = [];
+// One set of files for every case, emptied before each: @actions/core keeps the summary file's
+// path from the first run that writes one.
+const work = mkdtempSync(join(tmpdir(), 'hostile-'));
 for (const c of cases) {
-  const work = mkdtempSync(join(tmpdir(), 'hostile-'));
   const files = {
     GITHUB_OUTPUT: 'output',
     GITHUB_STEP_SUMMARY: 'summary',
@@ -26,7 +35,11 @@ for (const c of cases) {
     process.env[key] = join(work, name);
   }
   Object.assign(process.env, baseEnv, c.env ?? {});
-  for (const [name, value] of Object.entries({ ...base, ...c.inputs })) {
+  for (const [name, value] of Object.entries({
+    ...base,
+    ...(c.standIn ? standIn : {}),
+    ...c.inputs,
+  })) {
     process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
   }
   let out = '';
@@ -42,11 +55,15 @@ for (const c of cases) {
     // Inputs-only cases fail at once; one that got further (sign-in at a closed port, SDK
     // retries) is cut off: what it logged so far is scanned all the same.
     let timer;
+    const cutOffMs = Number(process.env.HARNESS_CUTOFF_MS ?? (c.standIn ? 20_000 : 3000));
     await Promise.race([
       runAction(action),
       new Promise(
         (done) =>
-          (timer = setTimeout(() => done((out += '::error::HARNESS: cut off after 3 s\n')), 3000)),
+          (timer = setTimeout(
+            () => done((out += `::error::HARNESS: cut off after ${cutOffMs} ms\n`)),
+            cutOffMs,
+          )),
       ),
     ]);
     clearTimeout(timer);
@@ -64,7 +81,7 @@ for (const c of cases) {
     summary: readFileSync(join(work, 'summary'), 'utf8'),
     ms: Date.now() - started,
   });
-  rmSync(work, { recursive: true, force: true });
 }
+rmSync(work, { recursive: true, force: true });
 writeFileSync(resultsFile, JSON.stringify(results));
 process.exit(0);

@@ -2,18 +2,37 @@
  * The hostile-input suite: every case of __tests__/hostile/cases.ts run through the real bundle
  * (dist/common/index.js, one process per action), then every log line, output and summary
  * scanned for the secrets and forged commands the case planted. Inputs-only cases: each fails
- * before any Azure call (Azure and GitHub point at a closed port). HOSTILE_DIST runs another
- * dist (an older build, to count what held before).
+ * before any Azure call (Azure and GitHub point at a closed port); the few that get to Azure
+ * run against the stand-in (`standIn`). HOSTILE_DIST runs another dist (an older build, to count
+ * what held before).
  */
-import { afterAll, describe, expect, it } from '@jest/globals';
-import { spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { metadataPathOf } from '../../scripts/lib/actions.js';
 import { readInputs } from '../../scripts/lib/smoke.js';
+import { startTestEmulator } from '../helpers/emulator.js';
+import type { TestEmulator } from '../helpers/emulator.js';
+import { seedImageVersion } from '../helpers/gallery-seed.js';
 import { ACTIONS, CLOSED } from './cases.js';
 import type { ActionCases, HostileCase } from './cases.js';
+
+let emu: TestEmulator;
+beforeAll(async () => {
+  emu = await startTestEmulator();
+  // VERSION_ID: the source of the cases that get past their inputs.
+  await seedImageVersion(emu, {
+    resourceGroup: 'rg',
+    gallery: 'staging',
+    securityType: 'TrustedLaunchSupported',
+  });
+});
+afterAll(async () => {
+  await emu?.dispose();
+});
 
 const DIST = resolve(process.env.HOSTILE_DIST ?? 'dist');
 /** Planted in every run: the client secret must never show. */
@@ -43,6 +62,7 @@ async function runAll(set: ActionCases): Promise<Result[]> {
         dist: DIST,
         action: set.action,
         base: { ...defaults, ...set.base },
+        standIn: { 'arm-endpoint': emu.endpoint, 'authority-host': emu.authorityHost },
         env: {
           AZURE_CLIENT_SECRET: CLIENT_SECRET,
           GITHUB_API_URL: `${CLOSED}/api/v3`,
@@ -57,17 +77,14 @@ async function runAll(set: ActionCases): Promise<Result[]> {
     const env = Object.fromEntries(
       Object.entries(process.env).filter(([k]) => !/^(INPUT_|GITHUB_|ACTIONS_|AZURE_)/.test(k)),
     );
-    const child = spawnSync(
+    // Not spawnSync: the stand-in serves from this process's event loop.
+    await promisify(execFile)(
       process.execPath,
       [resolve('__tests__/hostile/harness.mjs'), casesFile, resultsFile],
-      {
-        cwd: work,
-        env,
-        encoding: 'utf8',
-        timeout: 90_000,
-      },
-    );
-    if (child.status !== 0) throw new Error(`harness failed: ${child.stderr}`);
+      { cwd: work, env: { ...env, NODE_EXTRA_CA_CERTS: emu.caCertPath }, timeout: 90_000 },
+    ).catch((err: Error & { stderr?: string }) => {
+      throw new Error(`harness failed: ${err.stderr ?? err.message}`);
+    });
     return JSON.parse(readFileSync(resultsFile, 'utf8')) as Result[];
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -98,6 +115,7 @@ export function problemsOf(c: HostileCase, run: Result): string[] {
     if (lines.some((l) => l.trimStart().startsWith(forged)))
       problems.push(`forged command ${forged}`);
   }
+  if (c.output && !c.output(run.output)) problems.push(`outputs not as expected: ${run.output}`);
   const long = errors.find((l) => l.length > 3000);
   if (long) problems.push(`an error of ${long.length} characters`);
   return problems;
@@ -107,7 +125,9 @@ const tally: string[] = [];
 
 describe.each(ACTIONS.map((a) => [a.action, a] as const))('hostile inputs: %s', (_name, set) => {
   it(`holds all ${set.cases.length} cases (inputs only, one process)`, async () => {
+    const started = Date.now();
     const results = await runAll(set);
+    const slowest = [...results].sort((a, b) => b.ms - a.ms)[0];
     const failures: string[] = [];
     const pending: string[] = [];
     let held = 0;
@@ -119,7 +139,7 @@ describe.each(ACTIONS.map((a) => [a.action, a] as const))('hostile inputs: %s', 
       else failures.push(`${c.title}: ${problems.join('; ')}`);
     });
     tally.push(
-      `${set.action}: ${held}/${set.cases.length} held${pending.length ? ` (${pending.length} pending on ${[...new Set(set.cases.filter((c) => c.pending).map((c) => c.pending))].join(', ')})` : ''}`,
+      `${set.action}: ${held}/${set.cases.length} held in ${Date.now() - started} ms (slowest ${slowest?.ms} ms: ${slowest?.title})${pending.length ? ` (${pending.length} pending on ${[...new Set(set.cases.filter((c) => c.pending).map((c) => c.pending))].join(', ')})` : ''}`,
     );
     if (pending.length) console.log(pending.join('\n'));
     expect(set.cases.length).toBeGreaterThanOrEqual(30);
