@@ -26,7 +26,7 @@ export function azureError(err: unknown, doing: string): Error {
   const message = e?.message ?? String(err);
   // Signing in failed (a wrong secret, an unknown client): not the resource's fault, so the
   // message says sign-in, not whatever step happened to ask for the first token.
-  if (e?.name === 'AuthenticationError' || e?.name === 'CredentialUnavailableError') {
+  if (e?.name !== undefined && SIGN_IN_ERRORS.has(e.name)) {
     return new ConfigurationError(`Signing in to Azure failed: ${oneLine(message)}`);
   }
   const dropped = connectionError(err);
@@ -43,6 +43,17 @@ export function azureError(err: unknown, doing: string): Error {
   }
   return new Error(text, { cause: err });
 }
+
+/**
+ * What @azure/identity throws when no token could be had. A wrong client secret reaches the ARM
+ * client as `AuthenticationRequiredError` (MSAL's `invalid_client`, AADSTS7000215).
+ */
+const SIGN_IN_ERRORS = new Set([
+  'AuthenticationError',
+  'AuthenticationRequiredError',
+  'CredentialUnavailableError',
+  'AggregateAuthenticationError',
+]);
 
 const CONNECTION_CODES =
   /^(ECONNRESET|ECONNREFUSED|ECONNABORTED|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|UND_ERR_SOCKET|UND_ERR_CONNECT_TIMEOUT)$/;
