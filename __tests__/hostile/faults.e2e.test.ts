@@ -289,4 +289,18 @@ describe('issue 13 through the bundles', () => {
     // Sign-in would go to the stand-in's login host first: nothing reached it.
     expect(await emu.admin<Logged[]>('GET', '/requests')).toEqual([]);
   });
+
+  it('promote reads validation-report before signing in', async () => {
+    const r = await run('promote', {
+      'source-image-version-id': source,
+      'resource-group': 'rg-prod',
+      location: 'westus2',
+      gallery: 'report_prod',
+      sharing: 'private',
+      'validation-report': 'no/such/report.json',
+    });
+    expect(r.code).toBe(1);
+    expect(errorsOf(r).join('\n')).toMatch(/Input 'validation-report': cannot read/);
+    expect(await emu.admin<Logged[]>('GET', '/requests')).toEqual([]);
+  });
 });

@@ -77,6 +77,10 @@ export async function promote(
 ): Promise<PromoteResult> {
   const { compute } = ctx.clients;
   const s = settings.source;
+  // Read before any call to Azure: a report that is not there fails the run before sign-in.
+  const reportSha256 = settings.validationReport
+    ? await fileSha256(settings.validationReport)
+    : undefined;
   const [sourceVersion, sourceDefinition] = await Promise.all([
     compute.galleryImageVersions
       .get(s.resourceGroup, s.gallery, s.imageDefinition, s.version)
@@ -104,8 +108,7 @@ export async function promote(
   const provenance: Record<string, string> = { ...ctx.provenance, 'promoted-from': s.id };
   if (ctx.provenance['published-by']) provenance['promoted-by'] = ctx.provenance['published-by'];
   delete provenance['published-by'];
-  if (settings.validationReport)
-    provenance['validation-report-sha256'] = await fileSha256(settings.validationReport);
+  if (reportSha256) provenance['validation-report-sha256'] = reportSha256;
   const result = await publish(publishSettings, {
     ...ctx,
     digest: sourceVersion.tags?.[DIGEST_TAG] ?? `source:${s.id.toLowerCase()}`,
