@@ -133,6 +133,10 @@ export function handleAdmin(ctx: AdminContext, req: Req): Res | undefined {
       const problem = ctx.github.seed(body);
       return problem ? bad(problem) : { status: 204 };
     }
+    case 'POST /github/assets': {
+      const problem = ctx.github.seedAsset(body);
+      return problem ? bad(problem) : { status: 204 };
+    }
     case 'POST /clients': {
       const problem = registerClient(ctx.store, body);
       return problem ? bad(problem) : { status: 204 };

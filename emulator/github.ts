@@ -37,7 +37,13 @@ interface StoredRepository {
 
 interface GitHubWorld {
   repositories: Record<string, StoredRepository>;
+  /** Release assets by `owner/name/tag/file` (lower case), as text. */
+  assets?: Record<string, string>;
 }
+
+/** GitHub's release download path on its web host: `/<owner>/<name>/releases/download/<tag>/<file>`. */
+const DOWNLOAD_PATH =
+  /^\/(?<owner>[\w.-]+)\/(?<name>[\w.-]+)\/releases\/download\/(?<tag>[^/]+)\/(?<file>[^/]+)$/;
 
 const DEFAULT_PER_PAGE = 30;
 const MAX_PER_PAGE = 100;
@@ -52,6 +58,14 @@ export class GitHubApi {
 
   /** Routes under `/api/v3`; undefined for any other path. */
   handle(req: Req): Res | undefined {
+    const download = req.method === 'GET' ? DOWNLOAD_PATH.exec(req.path)?.groups : undefined;
+    if (download) {
+      const { owner, name, tag, file } = download;
+      const text = this.load().assets?.[assetKey(`${owner}/${name}`, tag!, file!)];
+      return text === undefined
+        ? { status: 404, headers: { 'content-type': 'text/plain' }, body: 'Not Found' }
+        : { status: 200, headers: { 'content-type': 'application/octet-stream' }, body: text };
+    }
     if (!req.path.toLowerCase().startsWith(GITHUB_API_PREFIX)) return undefined;
     const path = req.path.slice(GITHUB_API_PREFIX.length);
     const byName = path.match(/^\/repos\/([^/]+)\/([^/]+)\/releases$/i);
@@ -94,6 +108,25 @@ export class GitHubApi {
     // GitHub lists by creation time, newest first; a stable sort keeps the seed's order on ties.
     stored.sort((a, b) => b.created_at.localeCompare(a.created_at));
     world.repositories[repository] = { id, releases: stored };
+    this.save(world);
+    return undefined;
+  }
+
+  /**
+   * `POST /_emulator/github/assets {repository, tag, name, content}`: a release asset, served
+   * at `<login host>/<repository>/releases/download/<tag>/<name>` as github.com serves it.
+   * @returns a problem, or undefined when it was stored.
+   */
+  seedAsset(body: Record<string, unknown>): string | undefined {
+    const { repository, tag, name, content } = body;
+    if (typeof repository !== 'string' || !/^[\w.-]+\/[\w.-]+$/.test(repository)) {
+      return "an asset seed needs 'repository': 'owner/name'";
+    }
+    if (typeof tag !== 'string' || typeof name !== 'string' || typeof content !== 'string') {
+      return "an asset seed needs 'tag', 'name' and 'content' (strings)";
+    }
+    const world = this.load();
+    world.assets = { ...world.assets, [assetKey(repository, tag, name)]: content };
     this.save(world);
     return undefined;
   }
@@ -206,6 +239,10 @@ function githubHeaders(): Record<string, string> {
     'x-ratelimit-remaining': '4999',
     'x-ratelimit-resource': 'core',
   };
+}
+
+function assetKey(repository: string, tag: string, file: string): string {
+  return `${repository}/${tag}/${file}`.toLowerCase();
 }
 
 function notFound(): Res {

@@ -57,10 +57,16 @@ export type GuestProfilePatch = Partial<
   kubeadmDryRun?: Partial<GuestProfile['kubeadmDryRun']>;
 };
 
-/** Where image-builder's provenance file is looked for by default (see validate-cluster). */
+/**
+ * Where image-builder writes its provenance file: the node role writes /etc/image-builder-release
+ * and the Windows systemprep role C:\\image-builder-release.txt, each only when IB_VERSION or
+ * IB_COMMIT reached the build (kubernetes-sigs/image-builder images/capi/ansible/roles/node/tasks/
+ * main.yml l. 138-149; ansible/windows/roles/systemprep/tasks/main.yml l. 14-23). A guest has the
+ * file only when its build put it there (a profile's `files`), never by default.
+ */
 export const PROVENANCE_FILES = {
-  Linux: '/etc/image-builder/provenance.json',
-  Windows: 'C:\\image-builder\\provenance.json',
+  Linux: '/etc/image-builder-release',
+  Windows: 'C:\\image-builder-release.txt',
 } as const;
 
 /** The guest a version gets without a profile: a healthy node image of the version's name. */
@@ -81,12 +87,7 @@ export function defaultProfile(imageVersionId: string, osType: 'Linux' | 'Window
     services: { kubelet: 'enabled', containerd: 'enabled' },
     cloudInit: 'done',
     kubeadmDryRun: { ok: true },
-    files: {
-      [PROVENANCE_FILES[osType]]: JSON.stringify({
-        builder: 'image-builder',
-        kubernetes_semver: `v${kubernetes}`,
-      }),
-    },
+    files: {},
     runtimeReady: true,
     osName: linux ? 'ubuntu' : 'Windows Server 2022 Datacenter',
     osVersion: linux ? '24.04' : '10.0.20348',

@@ -60,6 +60,7 @@ const ACTIONS = [
       'vhd-sha256',
       'storage-account-id',
       'os-type',
+      'security-type',
       'hyper-v-generation',
       'image-definition',
       'image-version',

@@ -14,6 +14,8 @@ import { getCleanupInputs } from '../../src/actions/cleanup/inputs.js';
 import { CLEANUP } from '../../src/actions/cleanup/spec.js';
 import { getPlanInputs } from '../../src/actions/plan/inputs.js';
 import { PLAN } from '../../src/actions/plan/spec.js';
+import { getPreflightInputs } from '../../src/actions/preflight/inputs.js';
+import { PREFLIGHT } from '../../src/actions/preflight/spec.js';
 import { getPromoteInputs } from '../../src/actions/promote/inputs.js';
 import { PROMOTE } from '../../src/actions/promote/spec.js';
 import { getInputs as getPublishInputs } from '../../src/actions/publish-to-gallery/inputs.js';
@@ -130,6 +132,19 @@ const CASES: Case[] = [
         'resource-group': 'rg-production',
         location: 'westus2',
         gallery: 'production_gallery',
+        ...COMMUNITY,
+      },
+    ],
+  },
+  {
+    spec: PREFLIGHT,
+    read: getPreflightInputs,
+    inputs: [
+      {
+        ...AZURE,
+        'resource-group': 'rg-production',
+        gallery: 'production_gallery',
+        'community-gallery-public-name': 'ClusterAPI-f72ceb4f-5159-4c26-a0fe-2ea738f0d019',
         ...COMMUNITY,
       },
     ],

@@ -5,8 +5,17 @@ import { runScript } from '../../emulator/guest-shell.js';
 
 const VERSION =
   '/subscriptions/0/resourceGroups/rg/providers/Microsoft.Compute/galleries/g/images/d/versions/1.30.5';
-const linux = { ...defaultProfile(VERSION, 'Linux'), computerName: 'node0' };
-const windows = defaultProfile(VERSION, 'Windows');
+const RELEASE = 'IMAGE_BUILDER_VERSION=v0.1.50\nIMAGE_BUILDER_COMMIT=0123abcd\n';
+/** Guests of images whose build wrote image-builder's provenance file. */
+const linux = {
+  ...defaultProfile(VERSION, 'Linux'),
+  computerName: 'node0',
+  files: { '/etc/image-builder-release': RELEASE },
+};
+const windows = {
+  ...defaultProfile(VERSION, 'Windows'),
+  files: { 'C:\\image-builder-release.txt': RELEASE },
+};
 
 describe('the bash subset', () => {
   it('expands $? after each command, merges and drops streams, filters through tail and head', () => {
@@ -17,7 +26,7 @@ describe('the bash subset', () => {
         'crictl --runtime-endpoint unix:///run/containerd/containerd.sock version | tail -n 2',
         'systemctl is-enabled nosuch 2>/dev/null',
         'echo "rc=$?"',
-        'cat /etc/image-builder/provenance.json | head -n 1 >/dev/null',
+        'cat /etc/image-builder-release | head -n 1 >/dev/null',
         'hostname',
         'exit 0',
         'echo never',
@@ -64,14 +73,14 @@ describe('the PowerShell subset', () => {
         'Write-Output "rc=$LASTEXITCODE"',
         '& sc.exe qc nosuch',
         'Write-Output \'rc=\' "$LASTEXITCODE"',
-        '& cmd.exe /c type C:\\image-builder\\provenance.json',
+        '& cmd.exe /c type C:\\image-builder-release.txt',
       ],
       'Windows',
       guest,
     );
     expect(run.stdout).toMatch(/^& : The term 'kubeadm\.exe' is not recognized.*\nrc=127\n/);
     expect(run.stdout).toContain('[SC] OpenService FAILED 1060');
-    expect(run.stdout).toContain('rc= 1060\n{"builder":"image-builder"');
+    expect(run.stdout).toContain('rc= 1060\nIMAGE_BUILDER_VERSION=v0.1.50');
     expect(run.exitCode).toBe(0);
   });
 });

@@ -6,7 +6,10 @@ import { BlobClient } from '@azure/storage-blob';
 import { getPromoteInputs } from '../../src/actions/promote/inputs.js';
 import { productionDefinitionName, promote } from '../../src/gallery/promote.js';
 import { publish } from '../../src/gallery/publish.js';
-import { ConfigurationError } from '../../src/common/errors.js';
+import { ConfigurationError, InputError } from '../../src/common/errors.js';
+import { RecordingLogger } from '../../src/common/logger.js';
+import { ensureGallery } from '../../src/gallery/ensure-gallery.js';
+import { ensureImageDefinition } from '../../src/gallery/ensure-definition.js';
 import { recordInputReader } from '../../src/common/inputs.js';
 import {
   seedStorage,
@@ -43,6 +46,7 @@ function promoteInputs(source: string, extra: Record<string, string> = {}): Reco
     gallery: 'ClusterAPI',
     'target-regions': 'westus2 eastus=2 northeurope',
     'poll-interval-seconds': '1',
+    'create-gallery': 'true',
     ...COMMUNITY,
     ...extra,
   };
@@ -198,5 +202,188 @@ describe('promote on the stand-in', () => {
     });
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/::error::Invalid input 'source-image-version-id'/);
+  });
+});
+
+/** What image-builder's init-sig.sh makes in staging: identifier capz/capz-demo/<sku>, V1. */
+async function stageFromInitSig(version: string, sha: string): Promise<string> {
+  const uri = await uploadVhd(
+    emu.blobEndpoint,
+    'promotestore',
+    emu.credential(),
+    `ib-${version}-${sha[0]}.vhd`,
+  );
+  await new BlobClient(uri, emu.credential()).setMetadata({ sha256: sha });
+  const settings = settingsFor(emu, {
+    'kubernetes-version': version,
+    source: uri,
+    'source-storage-account-id': storageAccountId,
+    'image-definition': 'capi-ubuntu-2404',
+    'hyper-v-generation': 'V1',
+    'security-type': 'Standard',
+    publisher: 'capz',
+    offer: 'capz-demo',
+    sku: '24_04-lts',
+  });
+  return (await publish(settings, publishContext(emu, settings))).version.id;
+}
+
+/**
+ * A community gallery as image-builder's publishing workflow leaves it (build-azure-sig.yaml
+ * l. 721, 760-762): definitions `capi-ubun2-<ver>` with identifier
+ * `<publisher>/reference-images/<os>-<ver>`, no SecurityType feature.
+ */
+async function imageBuilderCommunityGallery(rg: string, gallery: string): Promise<string> {
+  const compute = emu.compute();
+  const logger = new RecordingLogger();
+  const wait = { pollIntervalMs: 25 };
+  await emu.admin('POST', '/seed', {
+    resources: [{ id: `/subscriptions/${SUBSCRIPTION}/resourceGroups/${rg}`, location: 'westus2' }],
+  });
+  const made = await ensureGallery(
+    compute,
+    {
+      resourceGroup: rg,
+      name: gallery,
+      location: 'westus2',
+      community: {
+        publicNamePrefix: 'ClusterAPI',
+        publisherUri: 'https://capz.sigs.k8s.io',
+        publisherContact: 'capz@example.com',
+        eula: 'https://www.apache.org/licenses/LICENSE-2.0',
+      },
+    },
+    logger,
+    wait,
+  );
+  await ensureImageDefinition(
+    compute,
+    {
+      resourceGroup: rg,
+      gallery,
+      name: 'capi-ubun2-2404',
+      location: 'westus2',
+      osType: 'Linux',
+      osState: 'Generalized',
+      hyperVGeneration: 'V1',
+      architecture: 'x64',
+      securityType: 'Standard',
+      identifier: { publisher: 'example-sig', offer: 'reference-images', sku: 'ubuntu-2404' },
+    },
+    logger,
+    wait,
+  );
+  return made.publicName!;
+}
+
+describe('promote into a production gallery image-builder made (issue 10 items 4, 5)', () => {
+  it('uses the existing definition with its own identifier, while staging has capz/capz-demo', async () => {
+    const publicName = await imageBuilderCommunityGallery('rg-community', 'community_gallery');
+    const staged = await stageFromInitSig('1.31.4', 'e'.repeat(64));
+    const logger = new RecordingLogger();
+    const ctx = {
+      ...publishContext(emu, settingsFor(emu, { 'image-version': '0.0.1', source: staged })),
+      logger,
+    };
+    const result = await promote(
+      promoteSettings(staged, {
+        'resource-group': 'rg-community',
+        gallery: 'community_gallery',
+        'create-gallery': 'false',
+        'community-gallery-public-name': publicName,
+        // What the workflows pass for a new definition; the existing one keeps its own.
+        publisher: 'someone-else',
+        offer: 'reference-images',
+        sku: 'ubuntu-2404',
+      }),
+      ctx,
+    );
+    expect(result.version.action).toBe('created');
+    expect(result.settings.imageDefinition).toBe('capi-ubun2-2404');
+    expect(result.definitionExisted).toBe(true);
+    expect(result.identifier).toEqual({
+      publisher: 'example-sig',
+      offer: 'reference-images',
+      sku: 'ubuntu-2404',
+    });
+    expect(logger.lines.map((l) => l.message).join('\n')).toMatch(
+      /Input 'publisher' differ.*existing definition's identifier example-sig\/reference-images\/ubuntu-2404/,
+    );
+  });
+
+  it('gives a new production definition the identifier from the inputs', async () => {
+    const staged = await stageFromInitSig('1.31.5', 'f'.repeat(64));
+    const result = await promote(
+      promoteSettings(staged, {
+        'resource-group': 'rg-community',
+        gallery: 'community_gallery',
+        'create-gallery': 'false',
+        'image-definition': 'capi-ubun2-2404-new',
+        publisher: 'example-sig',
+        offer: 'reference-images',
+        sku: 'ubuntu-2404-new',
+      }),
+      publishContext(emu, settingsFor(emu, { 'image-version': '0.0.1', source: staged })),
+    );
+    expect(result.definitionExisted).toBe(false);
+    const definition = await emu
+      .compute()
+      .galleryImages.get('rg-community', 'community_gallery', 'capi-ubun2-2404-new');
+    expect(definition.identifier).toEqual({
+      publisher: 'example-sig',
+      offer: 'reference-images',
+      sku: 'ubuntu-2404-new',
+    });
+  });
+
+  it('refuses a mistyped production gallery, naming the input, and creates nothing', async () => {
+    const staged = await stageFromInitSig('1.31.6', '1'.repeat(64));
+    const seq = (await emu.admin<{ seq: number }[]>('GET', '/requests')).at(-1)!.seq;
+    const typo = promote(
+      promoteSettings(staged, {
+        'resource-group': 'rg-typo',
+        gallery: 'ClusterAPl',
+        'create-gallery': 'false',
+      }),
+      publishContext(emu, settingsFor(emu, { 'image-version': '0.0.1', source: staged })),
+    );
+    await expect(typo).rejects.toThrow(InputError);
+    await expect(typo).rejects.toThrow(/Invalid input 'gallery': 'ClusterAPl'.*create-gallery/s);
+    const writes = (
+      await emu.admin<{ method: string; path: string }[]>('GET', `/requests?since=${seq}`)
+    ).filter((r) => r.method !== 'GET' && r.method !== 'HEAD' && !r.path.startsWith('[login]'));
+    expect(writes).toEqual([]);
+  });
+
+  it('refuses a gallery whose public name is not the pinned one', async () => {
+    const staged = await stageFromInitSig('1.31.7', '2'.repeat(64));
+    await expect(
+      promote(
+        promoteSettings(staged, {
+          'resource-group': 'rg-community',
+          gallery: 'community_gallery',
+          'create-gallery': 'false',
+          'community-gallery-public-name': 'ClusterAPI-f72ceb4f-5159-4c26-a0fe-2ea738f0d019',
+        }),
+        publishContext(emu, settingsFor(emu, { 'image-version': '0.0.1', source: staged })),
+      ),
+    ).rejects.toThrow(
+      /Invalid input 'community-gallery-public-name': 'ClusterAPI-f72ceb4f-5159-4c26-a0fe-2ea738f0d019'\. Gallery 'community_gallery' .* has public name 'ClusterAPI-/,
+    );
+  });
+
+  it('fails as a bundle with the default create-gallery when the gallery is mistyped', async () => {
+    const staged = await stageFromInitSig('1.31.8', '3'.repeat(64));
+    const inputs = promoteInputs(staged, { gallery: 'ClusterAPl', 'resource-group': 'rg-typo2' });
+    delete inputs['create-gallery'];
+    const run = await runBundledAction('promote', inputs, {
+      NODE_EXTRA_CA_CERTS: emu.caCertPath,
+      ACTIONS_ID_TOKEN_REQUEST_URL: emu.oidcRequestUrl,
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: emu.oidcRequestToken,
+    });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/::error::Invalid input 'gallery': 'ClusterAPl'/);
+    const resources = await emu.admin<{ id: string }[]>('GET', '/resources');
+    expect(resources.some((r) => /rg-typo2/i.test(r.id))).toBe(false);
   });
 });

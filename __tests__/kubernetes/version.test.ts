@@ -11,6 +11,7 @@ import {
   minorKey,
   minorOfVersionName,
   toImageVersion,
+  kubernetesVersionOfImageVersion,
   tryParseKubernetesVersion,
   tryParseMinorKey,
   sortKubernetesVersions,
@@ -166,18 +167,38 @@ describe('image versions', () => {
     expect(imageVersionForKubernetes('1.30.14')).toBe('1.30.14');
   });
 
-  it('rejects a pre-release, naming the input and quoting the text as written', () => {
+  it('gives a pre-release a version of its own, never its GA one (issue 10 item 9)', () => {
     // Arrange
-    const version = parseKubernetesVersion('1.32.0-rc.1');
+    const rc = parseKubernetesVersion('v1.32.0-rc.1');
+    const ga = parseKubernetesVersion('v1.32.0');
 
     // Act
-    const fromVersion = () => toImageVersion(version, 'kubernetes-version');
-    const fromText = () => imageVersionForKubernetes('1.32.0-rc.1', 'kubernetes-version');
+    const names = ['v1.32.0-alpha.1', 'v1.32.0-alpha.2', 'v1.32.0-beta.0', 'v1.32.0-rc.1'].map(
+      (t) => imageVersionForKubernetes(t),
+    );
 
-    // Assert
-    expect(isPrerelease(version)).toBe(true);
-    expect(fromVersion).toThrow(/'kubernetes-version': 'v1\.32\.0-rc\.1'\. A pre-release cannot/);
-    expect(fromText).toThrow(/'kubernetes-version': '1\.32\.0-rc\.1'\. A pre-release cannot/);
+    // Assert: once, the rc and its GA both became 1.32.0.
+    expect(isPrerelease(rc)).toBe(true);
+    expect(toImageVersion(rc)).toBe('1.32.1000003001');
+    expect(toImageVersion(ga)).toBe('1.32.0');
+    expect(toImageVersion(rc)).not.toBe(toImageVersion(ga));
+    expect(names).toEqual([
+      '1.32.1000001001',
+      '1.32.1000001002',
+      '1.32.1000002000',
+      '1.32.1000003001',
+    ]);
+    expect([...names].sort(compareVersionNames)).toEqual(names);
+    expect(kubernetesVersionOfImageVersion('1.32.1000003001')).toEqual(rc);
+    expect(kubernetesVersionOfImageVersion('1.32.0')).toEqual(ga);
+    expect(imageVersionForKubernetes('v1.33.12-rc.999')).toBe('1.33.1000123999');
+    expect(Number('1000123999')).toBeLessThan(2 ** 31);
+  });
+
+  it('refuses a pre-release beyond the scheme, naming the input and quoting the text', () => {
+    expect(() => imageVersionForKubernetes('1.32.0-rc.1000', 'kubernetes-version')).toThrow(
+      /'kubernetes-version': '1\.32\.0-rc\.1000'\. A pre-release needs/,
+    );
   });
 
   it('rejects malformed text', () => {

@@ -119,7 +119,7 @@ describe('makePlan from the GitHub releases', () => {
     );
     expect(
       plan.entries.map((e) => [e['kubernetes-version'], e['image-version'], e.prerelease]),
-    ).toEqual([['v1.32.0-rc.1', '1.32.0', true]]);
+    ).toEqual([['v1.32.0-rc.1', '1.32.1000003001', true]]);
   });
 });
 
@@ -169,5 +169,20 @@ describe('versionSource', () => {
       /Invalid input 'kubernetes-versions': 'v1.32.0-rc.1'/,
     );
     await expect(req(['1.31'])).rejects.toThrow(/Invalid input 'kubernetes-versions'/);
+  });
+
+  it('never gives a pre-release and its GA one image version (issue 10 item 9)', async () => {
+    const plan = await makePlan(
+      {
+        source: { kind: 'explicit', tags: ['v1.32.0-rc.1', 'v1.32.0'], from: 'test' },
+        minorVersions: 3,
+        includePrereleases: true,
+        targets: [targets[0]!],
+      },
+      context(),
+    );
+    const versions = plan.entries.map((e) => e['image-version']);
+    expect(versions).toEqual(['1.32.1000003001', '1.32.0']);
+    expect(new Set(versions).size).toBe(2);
   });
 });

@@ -7,6 +7,7 @@ import {
   DEFAULT_PROVENANCE_FILES,
   evaluateChecks,
   parseCheckOutput,
+  provenanceOf,
   runCommandStreams,
 } from '../../src/validate/checks.js';
 import type { CheckOptions } from '../../src/validate/checks.js';
@@ -24,10 +25,19 @@ const windows: CheckOptions = {
   provenanceFile: DEFAULT_PROVENANCE_FILES.Windows,
 };
 
+/** What image-builder's node role writes when IB_VERSION and IB_COMMIT reach the build. */
+const RELEASE =
+  'IMAGE_BUILDER_VERSION=v0.1.50\nIMAGE_BUILDER_COMMIT=0123abcd\nKUBERNETES_VERSION=v1.31.2\n';
+
+/** An image-builder image: the default guest with the provenance file its build wrote. */
+function built(g: GuestProfile): GuestProfile {
+  return { ...g, files: { ...g.files, [DEFAULT_PROVENANCE_FILES[g.osType]]: RELEASE } };
+}
+
 /** Runs the real check script in the stand-in's guest shell and judges its output. */
 function judge(o: CheckOptions, change: (g: GuestProfile) => GuestProfile = (g) => g) {
   const { script } = checkScript(o);
-  const guest = change(defaultProfile(VERSION, o.osType));
+  const guest = change(built(defaultProfile(VERSION, o.osType)));
   const run = runScript(script, o.osType, guest);
   expect(run.stderr).toBe('');
   return evaluateChecks(o, run.stdout);
@@ -35,6 +45,34 @@ function judge(o: CheckOptions, change: (g: GuestProfile) => GuestProfile = (g) 
 
 const statusOf = (results: ReturnType<typeof judge>) =>
   Object.fromEntries(results.map((r) => [r.name, r.status]));
+
+describe('the provenance check (issue 10, item 2)', () => {
+  it('looked for a file image-builder never writes; now reads /etc/image-builder-release', () => {
+    expect(DEFAULT_PROVENANCE_FILES).toEqual({
+      Linux: '/etc/image-builder-release',
+      Windows: 'C:\\image-builder-release.txt',
+    });
+    const madeUp = judge(linux, (g) => ({
+      ...g,
+      files: { '/etc/image-builder/provenance.json': '{"builder":"image-builder"}' },
+    }));
+    expect(madeUp.find((r) => r.name === 'provenance-file')?.status).toBe('failed');
+  });
+
+  it.each([linux, windows])('names the version and commit the image states ($osType)', (o) => {
+    const row = judge(o).find((r) => r.name === 'provenance-file');
+    expect(row).toMatchObject({ status: 'passed', actual: 'version v0.1.50, commit 0123abcd' });
+    expect(provenanceOf(judge(o))).toEqual({ version: 'v0.1.50', commit: '0123abcd' });
+  });
+
+  it('fails when the build wrote none (IB_VERSION and IB_COMMIT never reached it)', () => {
+    const row = judge(linux, (g) => ({ ...g, files: {} })).find(
+      (r) => r.name === 'provenance-file',
+    );
+    expect(row?.status).toBe('failed');
+    expect(provenanceOf(judge(linux, (g) => ({ ...g, files: {} })))).toBeUndefined();
+  });
+});
 
 describe('the node checks', () => {
   it('pass on a healthy Linux node, one row per check', () => {
@@ -109,7 +147,7 @@ describe('the node checks', () => {
       'no provenance file',
       (g: GuestProfile) => ({ ...g, files: {} }),
       'provenance-file',
-      'exit code 1: head: /etc/image-builder/provenance.json: No such file or directory',
+      'exit code 1: head: /etc/image-builder-release: No such file or directory',
     ],
     [
       'containerd not answering',

@@ -67,6 +67,8 @@ jobs:
       staging-gallery: capi_staging
       production-resource-group: rg-capi-community
       production-gallery: ClusterAPI
+      # The demo's first run makes the community gallery; a real caller's gallery exists.
+      create-production-gallery: true
       sharing: community
       public-name-prefix: ClusterAPI
       publisher-uri: https://capz.sigs.k8s.io

@@ -151,6 +151,20 @@ export const publicNamePrefixRule = characterRule({
   allowed: /^[A-Za-z0-9]$/,
 });
 
+/** A community gallery's public name: the prefix, a dash and a GUID (docs/design.md, "Azure Compute Gallery facts"). */
+export const communityPublicNameRule: NameRule = {
+  expected:
+    "a community gallery public name: its prefix, '-' and a GUID, " +
+    "e.g. 'ClusterAPI-f72ceb4f-5159-4c26-a0fe-2ea738f0d019'",
+  problem(value) {
+    return /^[A-Za-z0-9]{5,16}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(
+      value,
+    )
+      ? undefined
+      : 'it is not a prefix followed by a GUID';
+  },
+};
+
 function identifierPartRule(part: string, maxLength: number): NameRule {
   return characterRule({
     expected: `an image ${part}: 1-${maxLength} letters, digits, '-', '_' and '.', not ending with '.'`,
@@ -305,14 +319,26 @@ export interface CapzImageTarget {
  */
 export function capzImageTarget(os: string, input = 'os'): CapzImageTarget {
   checkName(osTargetRule, input, os);
-  const words = os.split('-');
+  const words = imageBuilderWords(os.split('-'));
   const confidential = words.includes('cvm');
   return {
     os,
-    stagingDefinition: CAPZ_PREFIX + os,
+    stagingDefinition: CAPZ_PREFIX + words.join('-'),
     productionDefinition: CAPZ_PREFIX + words.map((w) => PRODUCTION_WORDS[w] ?? w).join('-'),
     osType: words[0] === 'windows' ? 'Windows' : 'Linux',
     hyperVGeneration: confidential || words.includes('gen2') ? 'V2' : 'V1',
     securityType: confidential ? 'ConfidentialVmSupported' : 'Standard',
   };
+}
+
+/**
+ * The words of a definition name in image-builder's order: for a Windows confidential target
+ * init-sig.sh names the definition `windows-2022-cvm-containerd` (image-builder
+ * images/capi/packer/azure/scripts/init-sig.sh l. 106-108), because packer-windows.json always
+ * appends the runtime last (l. 45) to `capi-windows-2022-cvm` (azure-sig-cvm.json l. 2).
+ */
+function imageBuilderWords(words: string[]): string[] {
+  const runtime = words.indexOf('containerd');
+  if (words[0] !== 'windows' || runtime < 0 || words.at(-1) !== 'cvm') return words;
+  return [...words.slice(0, runtime), ...words.slice(runtime + 1, -1), 'cvm', 'containerd'];
 }

@@ -16,6 +16,7 @@ import type {
 } from './request.js';
 import type { IsoDate } from '../kubernetes/dates.js';
 import { minorKey, tryParseKubernetesVersion } from '../kubernetes/version.js';
+import { checkProductionGallery, findDefinition } from './production.js';
 import { publish } from './publish.js';
 import type { PublishContext, PublishResult } from './publish.js';
 
@@ -38,7 +39,10 @@ export interface PromoteRequest {
   readonly imageDefinition?: string;
   /** `image-version`; unset: the source version's name. */
   readonly imageVersion?: string;
-  /** `publisher`/`offer`/`sku`; each unset one is copied from the source definition. */
+  /**
+   * `publisher`/`offer`/`sku` for a new production definition; each unset one is copied from
+   * the source definition. An existing definition keeps its own identifier (docs/design.md, "contracts of the real tools").
+   */
   readonly identifier: {
     readonly publisher?: string;
     readonly offer?: string;
@@ -51,6 +55,10 @@ export interface PromoteRequest {
   readonly tags: Readonly<Record<string, string>>;
   readonly ifExists: IfExistsPolicy;
   readonly sharing: SharingSettings;
+  /** `create-gallery`: create the production gallery when it does not exist. */
+  readonly createGallery: boolean;
+  /** `community-gallery-public-name`: the public name the production gallery must have. */
+  readonly communityGalleryPublicName?: string;
   /** `validation-report`: path of validate-cluster's JSON report, recorded by digest. */
   readonly validationReport?: string;
   readonly timeoutMinutes: number;
@@ -60,6 +68,10 @@ export interface PromoteRequest {
 export interface PromoteResult extends PublishResult {
   settings: PublishRequest;
   sourceVersion: GalleryImageVersion;
+  /** The production definition's identifier, as found or as created. */
+  identifier: { publisher: string; offer: string; sku: string };
+  /** Whether the production definition existed before this promotion. */
+  definitionExisted: boolean;
 }
 
 /** Tags that describe the staging copy itself and must not be carried to production. */
@@ -78,9 +90,12 @@ export async function promote(
   const { compute } = ctx.clients;
   const s = settings.source;
   // Read before any call to Azure: a report that is not there fails the run before sign-in.
-  const reportSha256 = settings.validationReport
-    ? await fileSha256(settings.validationReport)
-    : undefined;
+  const reportTags = settings.validationReport
+    ? {
+        'validation-report-sha256': await fileSha256(settings.validationReport),
+        ...(await imageBuilderTags(settings.validationReport)),
+      }
+    : {};
   const [sourceVersion, sourceDefinition] = await Promise.all([
     compute.galleryImageVersions
       .get(s.resourceGroup, s.gallery, s.imageDefinition, s.version)
@@ -101,20 +116,76 @@ export async function promote(
       `Source version ${s.id} is ${sourceVersion.provisioningState}; only a Succeeded version can be promoted.`,
     );
   }
-  const publishSettings = toPublishSettings(settings, sourceDefinition, sourceVersion);
+  // Nothing is written (not even the resource group) until the production gallery is known.
+  const gallery = await checkProductionGallery(compute, {
+    resourceGroup: settings.resourceGroup,
+    gallery: settings.gallery,
+    createGallery: settings.createGallery,
+    ...(settings.communityGalleryPublicName
+      ? { publicName: settings.communityGalleryPublicName }
+      : {}),
+  });
+  const definitionName = settings.imageDefinition ?? productionDefinitionName(s.imageDefinition);
+  const existing = gallery.exists
+    ? await findDefinition(compute, settings.resourceGroup, settings.gallery, definitionName)
+    : undefined;
+  const publishSettings = toPublishSettings(settings, sourceDefinition, sourceVersion, existing);
+  const identifier = {
+    publisher: publishSettings.definition.publisher,
+    offer: publishSettings.definition.offer,
+    sku: publishSettings.definition.sku,
+  };
+  reportIdentifier(settings, identifier, existing !== undefined, ctx.logger);
   ctx.logger.info(
     `Promoting ${s.gallery}/${s.imageDefinition}/${s.version} to ${settings.gallery}/${publishSettings.imageDefinition}/${publishSettings.imageVersion}.`,
   );
   const provenance: Record<string, string> = { ...ctx.provenance, 'promoted-from': s.id };
   if (ctx.provenance['published-by']) provenance['promoted-by'] = ctx.provenance['published-by'];
   delete provenance['published-by'];
-  if (reportSha256) provenance['validation-report-sha256'] = reportSha256;
+  Object.assign(provenance, reportTags);
   const result = await publish(publishSettings, {
     ...ctx,
     digest: sourceVersion.tags?.[DIGEST_TAG] ?? `source:${s.id.toLowerCase()}`,
     provenance,
   });
-  return { ...result, settings: publishSettings, sourceVersion };
+  return {
+    ...result,
+    settings: publishSettings,
+    sourceVersion,
+    identifier,
+    definitionExisted: existing !== undefined,
+  };
+}
+
+/**
+ * Says which identifier the production definition carries. Identifier inputs that differ from
+ * an existing definition's are not an error: the workflows pass them for a new definition, and
+ * the existing one (made by image-builder's own publishing workflow with
+ * `<publisher>/reference-images/<os>-<ver>`) is what CAPZ already uses.
+ */
+function reportIdentifier(
+  settings: PromoteRequest,
+  identifier: { publisher: string; offer: string; sku: string },
+  existed: boolean,
+  logger: PublishContext['logger'],
+): void {
+  const shown = `${identifier.publisher}/${identifier.offer}/${identifier.sku}`;
+  if (!existed) {
+    logger.info(`The new production definition gets the identifier ${shown}.`);
+    return;
+  }
+  logger.info(`The production definition exists with identifier ${shown}; it is used as it is.`);
+  const asked = (['publisher', 'offer', 'sku'] as const).filter(
+    (k) =>
+      settings.identifier[k] !== undefined &&
+      settings.identifier[k]!.toLowerCase() !== identifier[k].toLowerCase(),
+  );
+  if (asked.length > 0) {
+    logger.warning(
+      `Input${asked.length > 1 ? 's' : ''} ${asked.map((k) => `'${k}'`).join(', ')} ` +
+        `differ from the existing definition's identifier ${shown}; they apply only to a new definition.`,
+    );
+  }
 }
 
 /** The publish settings a promotion amounts to, with everything unset taken from the source. */
@@ -122,6 +193,7 @@ export function toPublishSettings(
   settings: PromoteRequest,
   definition: GalleryImage,
   version: GalleryImageVersion,
+  existing?: GalleryImage,
 ): PublishRequest {
   const s = settings.source;
   const imageVersion = settings.imageVersion ?? s.version;
@@ -142,9 +214,18 @@ export function toPublishSettings(
       securityType: (definition.features?.find((f) => f.name === 'SecurityType')?.value ??
         'Standard') as SecurityType,
       architecture: (definition.architecture ?? 'x64') as 'x64' | 'Arm64',
-      publisher: settings.identifier.publisher ?? definition.identifier!.publisher,
-      offer: settings.identifier.offer ?? definition.identifier!.offer,
-      sku: settings.identifier.sku ?? definition.identifier!.sku,
+      // An existing production definition keeps its identifier; a new one gets the inputs'.
+      ...(existing?.identifier
+        ? {
+            publisher: existing.identifier.publisher,
+            offer: existing.identifier.offer,
+            sku: existing.identifier.sku,
+          }
+        : {
+            publisher: settings.identifier.publisher ?? definition.identifier!.publisher,
+            offer: settings.identifier.offer ?? definition.identifier!.offer,
+            sku: settings.identifier.sku ?? definition.identifier!.sku,
+          }),
     },
     replication: settings.replication,
     ...endOfLife(settings, imageVersion),
@@ -195,4 +276,22 @@ async function fileSha256(path: string): Promise<string> {
       `Input 'validation-report': cannot read '${path}': ${(err as Error).message}`,
     );
   }
+}
+
+/**
+ * image-builder's version and commit as the validated image stated them (the report's
+ * `imageBuilder`, from its /etc/image-builder-release), as tags of the production version.
+ */
+export async function imageBuilderTags(reportPath: string): Promise<Record<string, string>> {
+  let report: { imageBuilder?: { version?: unknown; commit?: unknown } };
+  try {
+    report = JSON.parse(await readFile(reportPath, 'utf8')) as typeof report;
+  } catch {
+    return {};
+  }
+  const tags: Record<string, string> = {};
+  const { version, commit } = report.imageBuilder ?? {};
+  if (typeof version === 'string' && version) tags['image-builder-version'] = version;
+  if (typeof commit === 'string' && commit) tags['image-builder-commit'] = commit;
+  return tags;
 }

@@ -123,33 +123,68 @@ export function compareMinorKeys(a: string, b: string): number {
   return x.major - y.major || x.minor - y.minor;
 }
 
-/** Why a pre-release has no image version name; shared by both entry points below. */
-const PRERELEASE_HAS_NO_IMAGE_VERSION =
-  'A pre-release cannot become a gallery image version (Major.Minor.Patch integers only). ' +
-  'Expected a released Kubernetes version such as v1.31.2.';
+/**
+ * Where pre-release image versions start in the patch part (docs/adr/0004-naming.md). Azure
+ * spells versions `Major.Minor.Patch` in 32-bit integers, so `v1.32.0-rc.1` cannot be
+ * `1.32.0-rc.1`, and dropping the suffix makes it collide with its GA `1.32.0`. A pre-release
+ * gets the patch `PRERELEASE_BASE + patch × 10000 + channel × 1000 + N` (channel alpha 1, beta
+ * 2, rc 3): `v1.32.0-rc.1` → `1.32.1000003001`. It never equals a GA patch, keeps pre-releases
+ * in release order, and reads back (see {@link kubernetesVersionOfImageVersion}).
+ */
+export const PRERELEASE_BASE = 1_000_000_000;
+const PRERELEASE_LIMITS = { patch: 100_000, number: 1_000 } as const;
+
+const PRERELEASE_OUT_OF_RANGE =
+  `A pre-release needs a patch below ${PRERELEASE_LIMITS.patch} and a number below ` +
+  `${PRERELEASE_LIMITS.number} to have an image version name (docs/adr/0004-naming.md).`;
 
 /**
- * The gallery image version name for a Kubernetes release: the tag without its `v`.
- * Gallery version names are `Major.Minor.Patch` integers only, so a pre-release has no image
- * version name; publishing one would need a scheme of its own, which nothing here invents.
- * @throws InputError naming `input` for a pre-release.
+ * The gallery image version name of a Kubernetes version: the tag without its `v` for a
+ * release; for a pre-release, the patch of {@link PRERELEASE_BASE}, so that `v1.32.0-rc.1` and
+ * `v1.32.0` never share a staging version or an artifact name.
+ * @throws InputError naming `input` for a pre-release beyond the scheme's range.
  */
 export function toImageVersion(version: KubernetesVersion, input = 'kubernetes-version'): string {
-  if (version.prerelease) {
-    throw new InputError(input, formatKubernetesVersion(version), PRERELEASE_HAS_NO_IMAGE_VERSION);
+  const pre = version.prerelease;
+  if (!pre) return `${version.major}.${version.minor}.${version.patch}`;
+  if (version.patch >= PRERELEASE_LIMITS.patch || pre.number >= PRERELEASE_LIMITS.number) {
+    throw new InputError(input, formatKubernetesVersion(version), PRERELEASE_OUT_OF_RANGE);
   }
-  return `${version.major}.${version.minor}.${version.patch}`;
+  const channel = PRERELEASE_KINDS.indexOf(pre.kind) + 1;
+  const patch = PRERELEASE_BASE + version.patch * 10_000 + channel * 1_000 + pre.number;
+  return `${version.major}.${version.minor}.${patch}`;
+}
+
+/** The Kubernetes version an image version name stands for: `1.32.1000003001` → v1.32.0-rc.1. */
+export function kubernetesVersionOfImageVersion(name: string): KubernetesVersion | undefined {
+  const m = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/.exec(name);
+  if (!m) return undefined;
+  const [major, minor, patch] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (patch < PRERELEASE_BASE) return { major, minor, patch };
+  const rest = patch - PRERELEASE_BASE;
+  const kind = PRERELEASE_KINDS[Math.floor((rest % 10_000) / 1_000) - 1];
+  if (!kind) return undefined;
+  return {
+    major,
+    minor,
+    patch: Math.floor(rest / 10_000),
+    prerelease: { kind, number: rest % 1_000 },
+  };
 }
 
 /**
  * Parses the Kubernetes version in input `input` and returns its image version name. Unlike
  * {@link toImageVersion}, the error quotes the text exactly as the user wrote it.
- * @throws InputError naming `input` when the text is malformed or a pre-release.
+ * @throws InputError naming `input` when the text is malformed.
  */
 export function imageVersionForKubernetes(text: string, input = 'kubernetes-version'): string {
   const version = parseKubernetesVersion(text, input);
-  if (version.prerelease) throw new InputError(input, text, PRERELEASE_HAS_NO_IMAGE_VERSION);
-  return toImageVersion(version, input);
+  try {
+    return toImageVersion(version, input);
+  } catch (err) {
+    if (err instanceof InputError) throw new InputError(input, text, PRERELEASE_OUT_OF_RANGE);
+    throw err;
+  }
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   minorKey,
   tryParseKubernetesVersion,
   compareMinorKeys,
+  toImageVersion,
 } from '../kubernetes/version.js';
 import type { KubernetesVersion } from '../kubernetes/version.js';
 
@@ -91,8 +92,9 @@ export function selectReleases(candidates: Candidate[], o: SelectOptions): Selec
  * so `v1.32.0-rc.1` becomes `1.32.0` too; the matrix marks it `prerelease` so a workflow can
  * keep it out of production.
  */
+/** The one version arithmetic: a pre-release gets a name of its own (docs/adr/0004-naming.md). */
 export function imageVersionOf(c: Candidate): string {
-  return `${c.version.major}.${c.version.minor}.${c.version.patch}`;
+  return toImageVersion(c.version);
 }
 
 export function tagOf(version: KubernetesVersion): string {

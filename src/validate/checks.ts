@@ -5,6 +5,10 @@
  * PowerShell (`RunPowerShellScript`) that a real VM runs as it is; every check's output is cut
  * to its last lines because Run Command keeps only the last 4,096 bytes of output.
  */
+import {
+  IMAGE_BUILDER_RELEASE_FILES,
+  parseImageBuilderRelease,
+} from '../build/packer/image-builder-contract.js';
 import type { OsType } from '../gallery/names.js';
 
 export type CheckStatus = 'passed' | 'failed' | 'skipped';
@@ -31,19 +35,19 @@ export interface CheckOptions {
   readonly kubernetesVersion: string;
   /** Without the `v`; checked only when given. */
   readonly containerdVersion?: string;
-  /** Absolute path of the image-builder provenance file on the node. */
+  /** Absolute path of the image-builder provenance file on the node; '' : not checked. */
   readonly provenanceFile: string;
 }
 
 /**
- * Where the provenance file is looked for unless `provenance-file` says otherwise. These paths
- * are this project's convention, not one image-builder is known to follow: point
- * `provenance-file` at what your build writes.
+ * Where image-builder writes its provenance (`IMAGE_BUILDER_VERSION=…`, `IMAGE_BUILDER_COMMIT=…`,
+ * `KUBERNETES_VERSION=…` lines), unless `provenance-file` says otherwise: the node role's
+ * /etc/image-builder-release and the Windows systemprep role's C:\\image-builder-release.txt
+ * (kubernetes-sigs/image-builder images/capi/ansible/roles/node/tasks/main.yml l. 138-149,
+ * ansible/windows/roles/systemprep/tasks/main.yml l. 14-23), written only when IB_VERSION or
+ * IB_COMMIT reached the build.
  */
-export const DEFAULT_PROVENANCE_FILES = {
-  Linux: '/etc/image-builder/provenance.json',
-  Windows: 'C:\\image-builder\\provenance.json',
-} as const;
+export const DEFAULT_PROVENANCE_FILES = IMAGE_BUILDER_RELEASE_FILES;
 
 /** How a check's output and exit code become a result. */
 interface CheckSpec {
@@ -158,15 +162,24 @@ export function checkSpecs(o: CheckOptions): CheckSpec[] {
     },
     {
       name: 'provenance-file',
-      title: `${o.provenanceFile} is present`,
-      command: linux
-        ? `head -n 3 ${shellQuote(o.provenanceFile)}`
-        : `& cmd.exe /c type ${powershellQuote(o.provenanceFile)}`,
-      expected: 'present',
-      judge: (out, code) => ({
-        ok: code === 0,
-        actual: code === 0 ? 'present' : describeFailure(out, code),
-      }),
+      title: `${o.provenanceFile} names the image-builder version and commit`,
+      command: !o.provenanceFile
+        ? undefined
+        : linux
+          ? `head -n 4 ${shellQuote(o.provenanceFile)}`
+          : `& cmd.exe /c type ${powershellQuote(o.provenanceFile)}`,
+      skipReason:
+        'not an image-builder image (no image_builder_* tags); set provenance-file to check one',
+      expected: 'IMAGE_BUILDER_VERSION and IMAGE_BUILDER_COMMIT',
+      judge: (out, code) => {
+        if (code !== 0) return { ok: false, actual: describeFailure(out, code) };
+        const release = parseImageBuilderRelease(out);
+        const ok = !!release.version || !!release.commit;
+        return {
+          ok,
+          actual: ok ? provenanceText(release) : 'present, but names no version or commit',
+        };
+      },
     },
   ];
 }
@@ -279,4 +292,24 @@ function shellQuote(text: string): string {
 
 function powershellQuote(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;
+}
+
+/** `version v0.1.50, commit 0123abc…`, as the check's `actual` and the report show it. */
+export function provenanceText(release: { version?: string; commit?: string }): string {
+  return [
+    release.version ? `version ${release.version}` : undefined,
+    release.commit ? `commit ${release.commit}` : undefined,
+  ]
+    .filter(Boolean)
+    .join(', ');
+}
+
+/** image-builder's version and commit from the provenance check's output, for the report. */
+export function provenanceOf(
+  checks: readonly CheckResult[],
+): { version?: string; commit?: string } | undefined {
+  const row = checks.find((c) => c.name === 'provenance-file' && c.status === 'passed');
+  if (!row?.output) return undefined;
+  const { version, commit } = parseImageBuilderRelease(row.output);
+  return { ...(version ? { version } : {}), ...(commit ? { commit } : {}) };
 }

@@ -31,6 +31,12 @@ export interface ImageFacts {
   readonly replicatedRegions: readonly string[];
   /** The version's own (source) region, lower case. */
   readonly location: string;
+  /**
+   * Whether image-builder built it: Packer's `azure_tags` from image-builder's template always
+   * carry `image_builder_version` and `image_builder_commit` (empty or not; packer.json l. 4-13),
+   * so only such images are expected to hold /etc/image-builder-release.
+   */
+  readonly builtByImageBuilder?: boolean;
 }
 
 export type ImageApi = Pick<ComputeManagementClient, 'galleryImageVersions' | 'galleryImages'>;
@@ -86,7 +92,9 @@ export async function readImage(
   }
   const feature = (name: string): string | undefined =>
     d.features?.find((f) => f.name?.toLowerCase() === name.toLowerCase())?.value;
+  const tagKeys = Object.keys(v.tags ?? {});
   const facts = {
+    builtByImageBuilder: tagKeys.some((k) => /^image_builder_(version|commit)$/.test(k)),
     id,
     ref,
     osType: (d.osType ?? 'Linux') as OsType,

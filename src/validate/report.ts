@@ -5,7 +5,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { CheckResult } from './checks.js';
+import { type CheckResult, provenanceOf } from './checks.js';
 import type { CleanupOutcome } from './cleanup.js';
 
 export const REPORT_SCHEMA = 'compute-gallery-actions/validation-report@1';
@@ -68,6 +68,12 @@ export interface ValidationReport {
     readonly nodes: readonly { name: string; ready: boolean; kubeletVersion: string }[];
   };
   readonly checks: readonly CheckResult[];
+  /**
+   * image-builder's version and commit as the image itself states them (its
+   * /etc/image-builder-release), when the provenance check found them; promote tags the
+   * production version with them.
+   */
+  readonly imageBuilder?: { readonly version?: string; readonly commit?: string };
   /** What kubelet reported (`v1.31.2`), when it was reached. */
   readonly kubeletVersion?: string;
   /** What stopped the validation before all checks ran (boot failure, timeout, Azure error). */
@@ -80,6 +86,8 @@ export interface ValidationReport {
 }
 
 export async function writeReport(path: string, report: ValidationReport): Promise<void> {
+  const imageBuilder = report.imageBuilder ?? provenanceOf(report.checks);
+  if (imageBuilder) report = { ...report, imageBuilder };
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, `${JSON.stringify(report, null, 2)}\n`, { mode: 0o644 });
 }

@@ -3,6 +3,7 @@
  * CAPZ workload cluster and report. Everything from outside (clients, tools, the run, state for
  * the post step) comes in through {@link ValidateContext}.
  */
+import { tmpdir } from 'node:os';
 import type { AzureClients } from '../azure/clients.js';
 import { InputError } from '../common/errors.js';
 import type { RunCommand } from '../common/exec.js';
@@ -10,7 +11,7 @@ import type { Logger } from '../common/logger.js';
 import type { GalleryImageVersionId } from '../gallery/identifiers.js';
 import { DEFAULT_PROVENANCE_FILES } from './checks.js';
 import type { SaveState } from './cleanup.js';
-import { CAPZ_DEFAULT_TEMPLATES, CAPZ_TEMPLATE_SOURCE } from './cluster/capz-templates.js';
+import { capzReleaseTemplate } from './cluster/capz-release.js';
 import { validateCluster } from './cluster/cluster.js';
 import { readImage } from './image.js';
 import type { ValidationReport } from './report.js';
@@ -47,6 +48,9 @@ export interface ValidateRequest {
   readonly pollIntervalSeconds: number;
   /** Cluster mode: the cluster's shape and its files, loaded. */
   readonly cluster?: LoadedClusterInputs & {
+    /** `capz-release` and `capz-releases-url`: where the default template comes from. */
+    readonly capzRelease: string;
+    readonly capzReleasesUrl: string;
     readonly namespace: string;
     readonly controlPlaneCount: number;
     readonly workerCount: number;
@@ -102,10 +106,17 @@ export async function validateImage(
         image,
         kubernetesVersion: req.kubernetesVersion,
         kubeconfig: cluster.kubeconfig,
-        template: cluster.template ?? {
-          text: CAPZ_DEFAULT_TEMPLATES[image.osType],
-          shown: `CAPZ default (${image.osType}) flavor, ${CAPZ_TEMPLATE_SOURCE}`,
-        },
+        template:
+          cluster.template ??
+          (await capzReleaseTemplate(
+            {
+              release: cluster.capzRelease,
+              releasesUrl: cluster.capzReleasesUrl,
+              osType: image.osType,
+              cacheDir: ctx.env.RUNNER_TEMP ?? tmpdir(),
+            },
+            { logger: ctx.logger },
+          )),
         namespace: cluster.namespace,
         controlPlaneCount: cluster.controlPlaneCount,
         workerCount: cluster.workerCount,
@@ -129,7 +140,10 @@ export async function validateImage(
       subscriptionId: req.subscriptionId,
       image,
       kubernetesVersion: req.kubernetesVersion,
-      provenanceFile: req.provenanceFile ?? DEFAULT_PROVENANCE_FILES[image.osType],
+      // image-builder images must state their provenance; others are checked when asked.
+      provenanceFile:
+        req.provenanceFile ??
+        (image.builtByImageBuilder ? DEFAULT_PROVENANCE_FILES[image.osType] : ''),
       ...(req.vmSize ? { vmSize: req.vmSize } : {}),
       ...(req.containerdVersion ? { containerdVersion: req.containerdVersion } : {}),
       ...timing,

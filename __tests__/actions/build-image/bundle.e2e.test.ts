@@ -282,6 +282,9 @@ describe('dist/build-image with the other builders, run as the runner runs it', 
     PATH: `${BIN}:${process.env.PATH}`,
     STANDIN_RECORD: join(work, `standin-${scenario}-${Date.now()}`),
     STANDIN_SCENARIO: scenario,
+    // The checkouts here are no git clones: give the version git describe would (issue 10 item 3).
+    IB_VERSION: 'v0.1.40',
+    IB_COMMIT: 'c0ffee0000000000000000000000000000000000',
   });
 
   it('builder: image-builder streams make in a log group, signs the CLI in with a GitHub ID token and outputs the IDs', async () => {
@@ -315,6 +318,8 @@ describe('dist/build-image with the other builders, run as the runner runs it', 
       'image-version': '1.31.2',
       'os-type': 'Linux',
       'hyper-v-generation': 'V2',
+      // What plan's matrix gives the same target, so both workflow paths agree (issue 10 item 10).
+      'security-type': 'Standard',
     });
     expect(run.outputs['vhd-uri']).toBeUndefined();
     // The Azure CLI got a GitHub ID token from the runner's OIDC endpoint, never a secret.

@@ -98,6 +98,7 @@ describe('build-image getInputs', () => {
       kind: 'image-builder',
       path: 'image-builder',
       skipKubeProxyCheck: false,
+      ifExists: 'skip',
       location: 'westus2',
       resourceGroup: 'cluster-api-gallery',
       gallery: 'staging_gallery',
@@ -230,9 +231,9 @@ const BAD: [string, string, Record<string, string>][] = [
   ['missing os for disk', 'os', { ...DISK, os: '' }],
   ['no version for disk', 'image-version', { ...DISK, 'kubernetes-version': '' }],
   [
-    'pre-release Kubernetes',
+    'a pre-release beyond the naming scheme',
     'kubernetes-version',
-    { ...DISK, 'kubernetes-version': 'v1.32.0-rc.1' },
+    { ...DISK, 'kubernetes-version': 'v1.32.0-rc.1000' },
   ],
   [
     'bad checksum algorithm',
@@ -278,6 +279,15 @@ const BAD: [string, string, Record<string, string>][] = [
   ['bad image-version', 'image-version', { ...DISK, 'image-version': '1.31' }],
   ['bad os-type', 'os-type', { ...DISK, 'os-type': 'Plan9' }],
 ];
+
+describe('build-image getInputs names a pre-release apart from its GA (issue 10 item 9)', () => {
+  it('gives v1.32.0-rc.1 the image version 1.32.1000003001', () => {
+    const rc = read({ ...DISK, 'kubernetes-version': 'v1.32.0-rc.1' });
+    const ga = read({ ...DISK, 'kubernetes-version': 'v1.32.0' });
+    expect(rc.image.version).toBe('1.32.1000003001');
+    expect(ga.image.version).toBe('1.32.0');
+  });
+});
 
 describe.each(BAD)('build-image getInputs refuses %s', (_what, input, inputs) => {
   it(`naming '${input}'`, () => {

@@ -95,9 +95,9 @@ const BAD_INPUTS: [string, string, Record<string, string>][] = [
   ['version 1.31', 'image-version', { 'image-version': '1.31' }],
   ['version part over 2^31-1', 'image-version', { 'image-version': '1.2147483648.0' }],
   [
-    'kubernetes pre-release',
+    'kubernetes pre-release beyond the naming scheme',
     'kubernetes-version',
-    { 'image-version': '', 'kubernetes-version': 'v1.31.2-rc.1' },
+    { 'image-version': '', 'kubernetes-version': 'v1.31.2-rc.1000' },
   ],
   [
     'kubernetes version 1.31',

@@ -302,16 +302,16 @@ const BAD_INPUTS: [string, Record<string, string | undefined>, string, string][]
     '1.31',
   ],
   [
-    'a Kubernetes release candidate',
-    { 'kubernetes-version': 'v1.31.2-rc.1' },
+    'a Kubernetes release candidate beyond the pre-release naming scheme',
+    { 'kubernetes-version': 'v1.31.2-rc.1000' },
     'kubernetes-version',
-    'v1.31.2-rc.1',
+    'v1.31.2-rc.1000',
   ],
   [
-    'a Kubernetes alpha',
-    { 'kubernetes-version': '1.32.0-alpha.3' },
+    'a Kubernetes alpha of a patch beyond the pre-release naming scheme',
+    { 'kubernetes-version': '1.32.100000-alpha.3' },
     'kubernetes-version',
-    '1.32.0-alpha.3',
+    '1.32.100000-alpha.3',
   ],
   [
     'an image version part over 2^31-1',

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
+import { LINUX_TEMPLATE } from '../../fixtures/capz/templates.js';
 import { runActionSteps } from '../../helpers/action-steps.js';
 import { CLIENT, startTestEmulator, SUBSCRIPTION, TENANT } from '../../helpers/emulator.js';
 import type { TestEmulator } from '../../helpers/emulator.js';
@@ -244,8 +245,24 @@ describe('dist/validate-cluster (mode cluster, stand-in kubectl on PATH)', () =>
     '  user: { token: not-a-real-token }',
     '',
   ].join('\n');
+  // The default templates come from a CAPZ release's assets: here the stand-in's, ours.
+  const REPO = 'kubernetes-sigs/cluster-api-provider-azure';
+  beforeAll(async () => {
+    await emu.admin('POST', '/github/assets', {
+      repository: REPO,
+      tag: 'v1.26.0',
+      name: 'cluster-template.yaml',
+      content: LINUX_TEMPLATE,
+    });
+  });
   const clusterInputs = (more: Record<string, string> = {}) =>
-    inputs({ mode: 'cluster', kubeconfig: KUBECONFIG, 'worker-count': '2', ...more });
+    inputs({
+      mode: 'cluster',
+      kubeconfig: KUBECONFIG,
+      'worker-count': '2',
+      'capz-releases-url': `${emu.authorityHost}/${REPO}/releases/download`,
+      ...more,
+    });
   const clusterEnv = (kubectl: FakeKubectl) => ({
     ...runnerEnv(),
     ...kubectl.env,

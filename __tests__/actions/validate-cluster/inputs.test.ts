@@ -102,6 +102,9 @@ describe('validate-cluster cluster-mode inputs', () => {
     expect(read({ kubeconfig: KUBECONFIG })).not.toHaveProperty('cluster');
     expect(read(cluster()).cluster).toEqual({
       kubeconfig: { kind: 'content', value: KUBECONFIG.trim() },
+      capzRelease: 'v1.26.0',
+      capzReleasesUrl:
+        'https://github.com/kubernetes-sigs/cluster-api-provider-azure/releases/download',
       namespace: 'default',
       controlPlaneCount: 1,
       workerCount: 1,

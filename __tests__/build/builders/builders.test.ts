@@ -5,7 +5,7 @@
  * a fake fetch.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,7 @@ import type { Fetch } from '../../../src/build/source.js';
 import { ConfigurationError, InputError } from '../../../src/common/errors.js';
 import { RecordingLogger } from '../../../src/common/logger.js';
 import { recordInputReader } from '../../../src/common/inputs.js';
+import { makeImageBuilderCheckout } from '../../helpers/image-builder.js';
 
 const SUB = '00000000-0000-0000-0000-000000000000';
 const TENANT = '11111111-1111-1111-1111-111111111111';
@@ -34,8 +35,7 @@ let n = 0;
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'cga-builders-'));
   checkout = join(work, 'image-builder');
-  mkdirSync(join(checkout, 'images', 'capi'), { recursive: true });
-  writeFileSync(join(checkout, 'images', 'capi', 'Makefile'), '# stand-in checkout\n');
+  makeImageBuilderCheckout(checkout);
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 beforeEach(() => {
@@ -140,8 +140,9 @@ describe('builder: image-builder', () => {
       AZURE_LOCATION: 'westus2',
       RESOURCE_GROUP_NAME: 'cluster-api-gallery',
       GALLERY_NAME: 'staging_gallery',
-      SIG_IMAGE_DEFINITION: 'capi-ubuntu-2404',
-      PACKER_FLAGS: '--var sig_image_version=1.31.2 --var image_name=capi-ubuntu-2404',
+      // image-builder's own names, not overridden; its provenance exported.
+      PACKER_FLAGS: '--var sig_image_version=1.31.2',
+      IB_VERSION: 'v0.1.50',
       PACKER_COLOR: 'false',
     });
     expect(env.AZURE_CLIENT_SECRET).toBeUndefined();

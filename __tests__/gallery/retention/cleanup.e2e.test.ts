@@ -1,3 +1,4 @@
+import { ConfigurationError } from '../../../src/common/errors.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { runCleanup } from '../../../src/gallery/retention/cleanup.js';
 import { getCleanupInputs } from '../../../src/actions/cleanup/inputs.js';
@@ -214,6 +215,20 @@ describe('cleanup on a seeded gallery', () => {
     expect(v.publishingProfile?.endOfLifeDate?.toISOString().slice(0, 10)).toBe('2025-03-15');
     expect(out.emptiedDefinitions).toEqual(['capi-win-2022-containerd']);
     expect((await emu.compute().galleries.get(RG, 'clean_c')).name).toBe('clean_c');
+  });
+
+  it('a yank that matches nothing exited 0 with "0 to yank"; now it fails with dry-run false, warns in a dry run', async () => {
+    await seed('clean_y');
+    const mistyped = { yank: 'capi-ubuntu-2404/1.31.2', 'yank-reason': 'CVE-2025-0001' };
+    const error = await clean('clean_y', { ...mistyped, 'dry-run': 'false' }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as Error).message).toContain(
+      "Input 'yank' matches no version in gallery 'clean_y': 'capi-ubuntu-2404/1.31.2'.",
+    );
+    const dry = await clean('clean_y', mistyped);
+    expect(dry.result).toBeUndefined();
   });
 
   it('runs as a bundle: a dry run by default, with the plan as outputs and a table in the summary', async () => {

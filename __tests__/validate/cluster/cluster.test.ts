@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { ConfigurationError, InputError } from '../../../src/common/errors.js';
 import { RecordingLogger } from '../../../src/common/logger.js';
 import { parseGalleryImageVersionId } from '../../../src/gallery/identifiers.js';
-import { CAPZ_DEFAULT_TEMPLATES } from '../../../src/validate/cluster/capz-templates.js';
+import { TEMPLATES as CAPZ_DEFAULT_TEMPLATES } from '../../fixtures/capz/templates.js';
 import { validateCluster } from '../../../src/validate/cluster/cluster.js';
 import type { ClusterValidationSettings } from '../../../src/validate/cluster/cluster.js';
 import type { ImageFacts } from '../../../src/validate/image.js';

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { InputError } from '../../../src/common/errors.js';
 import { parseGalleryImageVersionId } from '../../../src/gallery/identifiers.js';
-import { CAPZ_DEFAULT_TEMPLATES } from '../../../src/validate/cluster/capz-templates.js';
+import { TEMPLATES as CAPZ_DEFAULT_TEMPLATES } from '../../fixtures/capz/templates.js';
 import {
   azureMachineImageSchema,
   schemaProblems,
@@ -62,14 +62,7 @@ describe('clusterctl variables', () => {
   });
 });
 
-describeUpstream('capz/cluster-template.yaml')('the bundled CAPZ templates, upstream', () => {
-  it('are the CAPZ default flavors, verbatim', () => {
-    expect(CAPZ_DEFAULT_TEMPLATES.Linux).toBe(fixture('cluster-template.yaml'));
-    expect(CAPZ_DEFAULT_TEMPLATES.Windows).toBe(fixture('cluster-template-windows.yaml'));
-  });
-});
-
-describeUpstream(CRD_FILE)('the bundled CAPZ templates and the CRD', () => {
+describeUpstream(CRD_FILE)('our CAPZ-shaped templates and the CRD', () => {
   it('render every AzureMachineTemplate image as the CRD accepts it', () => {
     const templates = render(CAPZ_DEFAULT_TEMPLATES.Linux).objects.filter(
       (o) => o.kind === 'AzureMachineTemplate',
@@ -83,7 +76,7 @@ describeUpstream(CRD_FILE)('the bundled CAPZ templates and the CRD', () => {
   });
 });
 
-describe('the bundled CAPZ templates', () => {
+describe('our CAPZ-shaped templates', () => {
   it('render with every AzureMachineTemplate booting the version', () => {
     const rendered = render(CAPZ_DEFAULT_TEMPLATES.Linux);
     expect(rendered.imageTemplates).toEqual([

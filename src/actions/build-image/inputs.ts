@@ -41,6 +41,7 @@ import {
   parseHttpsUrl,
 } from '../../common/inputs.js';
 import { imageVersionForKubernetes } from '../../kubernetes/version.js';
+import { IF_EXISTS } from '../../build/packer/staging-version.js';
 import {
   BUILDERS,
   type Builder,
@@ -81,6 +82,7 @@ export const BUILD_IMAGE_INPUTS = [
   'image-builder-path',
   'kubernetes-deb-version',
   'skip-kube-proxy-check',
+  'if-exists',
   'packer-template',
   'packer-vars',
   'source-disk',
@@ -95,6 +97,8 @@ export const BUILD_IMAGE_DEFAULTS = {
   /** CAPZ's own way of building its reference images. */
   builder: 'image-builder',
   'skip-kube-proxy-check': false,
+  /** An existing, Succeeded staging version is the result; the build is not run again. */
+  'if-exists': 'skip',
   /** Eight 4 MiB pages in flight fill a runner's link without tripping storage throttling. */
   'upload-concurrency': 8,
 } as const satisfies Record<string, string | number | boolean>;
@@ -129,6 +133,7 @@ const CONTEXT_INPUTS: Readonly<Record<string, readonly Builder[]>> = {
   'hyper-v-generation': ['packer', 'disk'],
   gallery: ['image-builder', 'packer'],
   location: ['image-builder', 'packer'],
+  'if-exists': ['image-builder'],
 };
 
 /**
@@ -342,6 +347,7 @@ function readBuilder(
           'skip-kube-proxy-check',
           BUILD_IMAGE_DEFAULTS['skip-kube-proxy-check'],
         ),
+        ifExists: getEnumInput(read, 'if-exists', IF_EXISTS, BUILD_IMAGE_DEFAULTS['if-exists']),
         location: region,
         resourceGroup,
         gallery,

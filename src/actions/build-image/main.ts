@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createClients } from '../../azure/clients.js';
 import { azurePageBlobTarget } from '../../build/upload/page-blob.js';
 import {
   actionsLogger,
@@ -14,6 +15,7 @@ import {
 import { declaredInputs } from '../../runner/spec.js';
 import { BUILD_IMAGE } from './spec.js';
 import { buildImage } from '../../build/builders/build.js';
+import { capzImageTarget } from '../../gallery/names.js';
 import { getInputs } from './inputs.js';
 import { buildSummary } from './summary.js';
 
@@ -41,6 +43,9 @@ export async function run(): Promise<void> {
           azurePageBlobTarget(blobUrl, signedIn.credential, { userAgent: USER_AGENT }),
         signIn: packerSignInFromRunner(settings.azure, signedIn),
         env: process.env,
+        ...(settings.builder.kind === 'image-builder'
+          ? { staging: createClients(settings.azure, signedIn.credential, USER_AGENT).compute }
+          : {}),
         provenance: runProvenance(),
       });
       setOutputs(BUILD_IMAGE, {
@@ -51,6 +56,8 @@ export async function run(): Promise<void> {
         'storage-account-id': result.vhd?.storageAccountId,
         'os-type': result.image.osType,
         'hyper-v-generation': result.image.hyperVGeneration,
+        // One security type per OS target, whichever workflow publishes it (issue 10 item 10).
+        'security-type': settings.os ? capzImageTarget(settings.os).securityType : undefined,
         'image-definition': result.image.definition,
         'image-version': result.image.version,
         manifest: result.manifestPath,

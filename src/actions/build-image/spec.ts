@@ -15,6 +15,7 @@ export const BUILD_IMAGE = defineAction({
     'storage-account-id',
     'os-type',
     'hyper-v-generation',
+    'security-type',
     'image-definition',
     'image-version',
     'manifest',

@@ -8,6 +8,7 @@ import { InputError } from '../../common/errors.js';
 import { parseGalleryImageVersionId, RESOURCE_ID_FORMS } from '../../gallery/identifiers.js';
 import {
   checkName,
+  communityPublicNameRule,
   galleryNameRule,
   imageDefinitionNameRule,
   imageVersionNameRule,
@@ -22,6 +23,7 @@ import {
   AZURE_CONNECTION_INPUTS,
   type AzureConnectionSettings,
   getAzureConnectionInputs,
+  getBooleanInput,
   getEnumInput,
   getKeyValueInput,
   getOptionalInput,
@@ -49,6 +51,8 @@ export const PROMOTE_INPUTS = [
   'resource-group',
   'location',
   'gallery',
+  'create-gallery',
+  'community-gallery-public-name',
   'image-definition',
   'image-version',
   'publisher',
@@ -66,6 +70,8 @@ export const PROMOTE_INPUTS = [
 
 /** Every promote default, keyed by input name; action.yml must state the same. */
 export const PROMOTE_DEFAULTS = {
+  /** A mistyped production gallery must fail, not become a new public gallery. */
+  'create-gallery': false,
   /** Azure's guidance for production images: at least three replicas per region. */
   'replica-count': 3,
   'storage-account-type': 'Standard_LRS',
@@ -106,6 +112,11 @@ export function getPromoteInputs(read: InputReader, now: Date): PromoteSettings 
     resourceGroup: requiredName(read, 'resource-group', resourceGroupNameRule),
     location,
     gallery: requiredName(read, 'gallery', galleryNameRule),
+    createGallery: getBooleanInput(read, 'create-gallery', PROMOTE_DEFAULTS['create-gallery']),
+    ...optional(
+      'communityGalleryPublicName',
+      optionalName('community-gallery-public-name', communityPublicNameRule),
+    ),
     ...optional('imageDefinition', optionalName('image-definition', imageDefinitionNameRule)),
     ...optional('imageVersion', optionalName('image-version', imageVersionNameRule)),
     identifier: {

@@ -50,7 +50,14 @@ export async function run(): Promise<void> {
         gallery: p.gallery,
         definition: p.imageDefinition,
         versionName: p.imageVersion,
-        extraRows: [['Security type', p.definition.securityType]],
+        extraRows: [
+          ['Security type', p.definition.securityType],
+          [
+            'Identifier',
+            `${result.identifier.publisher}/${result.identifier.offer}/${result.identifier.sku}` +
+              (result.definitionExisted ? ' (existing definition)' : ' (new definition)'),
+          ],
+        ],
       }),
     );
   });

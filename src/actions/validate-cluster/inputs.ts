@@ -33,6 +33,7 @@ import {
 import { kubeconfigSource, loadKubeconfig } from '../../validate/cluster/kubectl.js';
 import type { KubeconfigSource } from '../../validate/cluster/kubectl.js';
 import { checkTemplateShape, parseManifest } from '../../validate/cluster/template.js';
+import { DEFAULT_CAPZ_RELEASE, DEFAULT_RELEASES_URL } from '../../validate/cluster/capz-release.js';
 import { optional, requiredName } from '../shared/gallery-inputs.js';
 import type { LoadedClusterInputs } from '../../validate/validate.js';
 
@@ -56,6 +57,8 @@ export const VALIDATE_CLUSTER_INPUTS = [
   'poll-interval-seconds',
   'kubeconfig',
   'cluster-template',
+  'capz-release',
+  'capz-releases-url',
   'cluster-namespace',
   'control-plane-count',
   'worker-count',
@@ -71,6 +74,9 @@ export const VALIDATE_CLUSTER_DEFAULTS = {
   'timeout-minutes': 45,
   /** Boots and Run Command move in tens of seconds. */
   'poll-interval-seconds': 15,
+  /** A recent CAPZ release; its cluster-template*.yaml assets are the default templates. */
+  'capz-release': DEFAULT_CAPZ_RELEASE,
+  'capz-releases-url': DEFAULT_RELEASES_URL,
   /** CAPZ's templates put everything in `default`. */
   'cluster-namespace': 'default',
   /** One control plane machine is enough to prove an image; 3 proves HA, slowly. */
@@ -111,8 +117,12 @@ export interface ValidateClusterSettings {
 export interface ClusterInputs {
   /** `kubeconfig`: the management cluster's, a path or the content. */
   readonly kubeconfig: KubeconfigSource;
-  /** `cluster-template`: a path; unset: CAPZ's default flavor for the image's OS. */
+  /** `cluster-template`: a path; unset: the CAPZ release's flavor for the image's OS. */
   readonly templatePath?: string;
+  /** `capz-release`: the CAPZ release whose template is downloaded when none is given. */
+  readonly capzRelease: string;
+  /** `capz-releases-url`: where that release's assets are downloaded from. */
+  readonly capzReleasesUrl: string;
   readonly namespace: string;
   readonly controlPlaneCount: number;
   readonly workerCount: number;
@@ -216,6 +226,8 @@ function readClusterInputs(read: InputReader): ClusterInputs | undefined {
   return {
     kubeconfig: kubeconfigSource(getRequiredInput(read, 'kubeconfig')),
     ...optional('templatePath', templatePath),
+    capzRelease: readCapzRelease(read),
+    capzReleasesUrl: readReleasesUrl(read),
     namespace,
     controlPlaneCount,
     workerCount: getIntegerInput(read, 'worker-count', {
@@ -316,6 +328,29 @@ function readProvenanceFile(read: InputReader): string | undefined {
       'provenance-file',
       value,
       'Expected an absolute path on the node, such as /etc/image-builder/provenance.json or C:\\image-builder\\provenance.json.',
+    );
+  }
+  return value;
+}
+
+/** `capz-release`: a release tag as CAPZ tags them (v1.26.0, v1.27.0-beta.0). */
+function readCapzRelease(read: InputReader): string {
+  const value = getOptionalInput(read, 'capz-release') ?? VALIDATE_CLUSTER_DEFAULTS['capz-release'];
+  if (!/^v\d+\.\d+\.\d+(-[0-9A-Za-z.]+)?$/.test(value)) {
+    throw new InputError('capz-release', value, 'Expected a CAPZ release tag such as v1.26.0.');
+  }
+  return value;
+}
+
+/** `capz-releases-url`: an https URL (the stand-in's included). */
+function readReleasesUrl(read: InputReader): string {
+  const value =
+    getOptionalInput(read, 'capz-releases-url') ?? VALIDATE_CLUSTER_DEFAULTS['capz-releases-url'];
+  if (!URL.canParse(value) || new URL(value).protocol !== 'https:') {
+    throw new InputError(
+      'capz-releases-url',
+      value,
+      `Expected an https URL such as ${DEFAULT_RELEASES_URL}.`,
     );
   }
   return value;

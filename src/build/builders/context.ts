@@ -3,6 +3,7 @@
  * and what a builder hands back. Kept apart from build.ts so the builders need not import the
  * module that dispatches to them.
  */
+import type { StagingApi } from '../packer/staging-version.js';
 import type { RunCommand, StreamCommand } from '../../common/exec.js';
 import type { Logger } from '../../common/logger.js';
 import type { Provenance } from '../../common/provenance.js';
@@ -38,6 +39,11 @@ export interface BuildContext {
   readonly run?: RunCommand;
   /** How often the Azure CLI session is renewed during an OIDC image-builder build. */
   readonly cliRefreshMs?: number;
+  /**
+   * The staging gallery, for image-builder: an existing version decided on before the build
+   * (`if-exists`), the captured managed image deleted once the version holds its bits.
+   */
+  readonly staging?: StagingApi;
 }
 
 /** The image as built: every field an output. */

@@ -4,7 +4,9 @@
  * usually, a version in the staging gallery.
  */
 import { mkdir } from 'node:fs/promises';
-import { runImageBuilder } from '../packer/image-builder.js';
+import { planImageBuilder, runImageBuilder } from '../packer/image-builder.js';
+import { decideStagingVersion, removeManagedImage } from '../packer/staging-version.js';
+import { knownOsTarget } from '../os-targets.js';
 import { runPacker } from '../packer/template.js';
 import type { AzureArtifact } from '../packer/output.js';
 import { BuildFailedError } from '../packer/run.js';
@@ -23,38 +25,87 @@ export async function buildWithImageBuilder(
   const expected = identity(settings);
   const text = settings.kubernetesVersion!;
   await mkdir(ctx.workDir, { recursive: true });
-  const result = await runImageBuilder(
-    {
-      path: builder.path,
-      os: settings.os!,
-      kubernetesVersion: parseKubernetesVersion(text, 'kubernetes-version'),
-      kubernetesText: text,
-      ...(builder.debVersion ? { debVersion: builder.debVersion } : {}),
-      skipKubeProxyCheck: builder.skipKubeProxyCheck,
-      location: builder.location,
-      resourceGroup: builder.resourceGroup,
-      gallery: builder.gallery,
-      definition: expected.definition,
-      imageVersion: expected.version,
-      workDir: ctx.workDir,
-    },
-    {
-      logger: ctx.logger,
-      env: ctx.env ?? process.env,
-      signIn: () =>
-        signInForPacker(packerSignIn(settings, ctx), {
-          logger: ctx.logger,
-          ...(ctx.run ? { run: ctx.run } : {}),
-          ...(ctx.cliRefreshMs !== undefined ? { refreshMs: ctx.cliRefreshMs } : {}),
-        }),
-      ...(ctx.stream ? { stream: ctx.stream } : {}),
-      ...(ctx.run ? { run: ctx.run } : {}),
-      ...(ctx.fetch ? { fetch: ctx.fetch } : {}),
-    },
+  const request = {
+    path: builder.path,
+    os: settings.os!,
+    kubernetesVersion: parseKubernetesVersion(text, 'kubernetes-version'),
+    kubernetesText: text,
+    ...(builder.debVersion ? { debVersion: builder.debVersion } : {}),
+    skipKubeProxyCheck: builder.skipKubeProxyCheck,
+    location: builder.location,
+    resourceGroup: builder.resourceGroup,
+    gallery: builder.gallery,
+    definition: expected.definition,
+    definitionGiven: expected.definition !== knownOsTarget(settings.os!).stagingDefinition,
+    imageVersion: expected.version,
+    workDir: ctx.workDir,
+  };
+  const env = ctx.env ?? process.env;
+  // Everything checked in seconds before the long build: the names, provenance, ansible-core,
+  // and what to do about a staging version that is already there.
+  const plan = await planImageBuilder(request, {
+    env,
+    logger: ctx.logger,
+    ...(ctx.run ? { run: ctx.run } : {}),
+  });
+  const target = {
+    resourceGroup: builder.resourceGroup,
+    gallery: builder.gallery,
+    definition: plan.definition,
+    version: expected.version,
+  };
+  if (ctx.staging && !plan.definition) {
+    ctx.logger.warning(
+      `The staging definition of ${settings.os} is known only after the build (set FLATCAR_VERSION ` +
+        'to pin it); an existing version there is not looked for beforehand.',
+    );
+  } else if (ctx.staging) {
+    const decision = await decideStagingVersion(ctx.staging, target, builder.ifExists, ctx.logger);
+    if (decision.kind === 'skip') {
+      return {
+        image: { ...expected, definition: plan.definition },
+        imageVersionId: decision.imageVersionId,
+        manifest: {
+          imageBuilder: {
+            version: plan.ibVersion,
+            commit: plan.ibCommit,
+            kubernetesDebVersion: '',
+          },
+        },
+      };
+    }
+  }
+  const result = await runImageBuilder(request, {
+    logger: ctx.logger,
+    env,
+    plan,
+    signIn: () =>
+      signInForPacker(packerSignIn(settings, ctx), {
+        logger: ctx.logger,
+        ...(ctx.run ? { run: ctx.run } : {}),
+        ...(ctx.cliRefreshMs !== undefined ? { refreshMs: ctx.cliRefreshMs } : {}),
+      }),
+    ...(ctx.stream ? { stream: ctx.stream } : {}),
+    ...(ctx.run ? { run: ctx.run } : {}),
+    ...(ctx.fetch ? { fetch: ctx.fetch } : {}),
+  });
+  const outcome = packerOutcome(
+    result.artifact,
+    { ...expected, definition: result.definition },
+    ctx.logger,
   );
-  const outcome = packerOutcome(result.artifact, expected, ctx.logger);
+  let managedImageRemoved = false;
+  if (ctx.staging && outcome.managedImageId && outcome.imageVersionId) {
+    managedImageRemoved = await removeManagedImage(
+      ctx.staging,
+      outcome.managedImageId,
+      { ...target, definition: outcome.image.definition, version: outcome.image.version },
+      ctx.logger,
+    );
+  }
+  const { managedImageId, ...kept } = outcome;
   return {
-    ...outcome,
+    ...(managedImageRemoved ? kept : { ...kept, ...(managedImageId ? { managedImageId } : {}) }),
     manifest: {
       imageBuilder: {
         ...(result.imageBuilderVersion ? { version: result.imageBuilderVersion } : {}),

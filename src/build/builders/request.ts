@@ -2,6 +2,7 @@
  * What build-image asks a builder to do, as its inputs say once read and checked. The action's
  * reader (src/actions/build-image/inputs.ts) produces it; the builders only read it.
  */
+import type { IfExists } from '../packer/staging-version.js';
 import type { HyperVGeneration, OsType } from '../../gallery/names.js';
 import type { Checksum } from '../source.js';
 import type { BlobContainerLocation } from '../upload/blob-location.js';
@@ -47,6 +48,8 @@ export type BuilderSettings =
       readonly debVersion?: string;
       /** `skip-kube-proxy-check`: Windows targets skip the kube-proxy image check. */
       readonly skipKubeProxyCheck: boolean;
+      /** `if-exists`: what to do, before the build, about a staging version that exists. */
+      readonly ifExists: IfExists;
       readonly location: string;
       readonly resourceGroup: string;
       readonly gallery: string;

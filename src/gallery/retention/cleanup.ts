@@ -4,7 +4,8 @@ import type { CleanupApi, ExecuteResult } from './execute.js';
 import { deleteLeftover, findLeftovers } from './leftovers.js';
 import type { ContainerClient } from '@azure/storage-blob';
 import type { ComputeManagementClient } from '@azure/arm-compute';
-import { planRetention } from './policy.js';
+import { matches, planRetention } from './policy.js';
+import { ConfigurationError } from '../../common/errors.js';
 import type { PlanEntry, RetentionPolicy } from './policy.js';
 import type { SupportCalendar } from '../../kubernetes/support.js';
 
@@ -69,6 +70,18 @@ export async function runCleanup(
         now: ctx.now,
       })),
     );
+  }
+  // A yank that names no existing version is a mistyped pattern, a gallery or definition
+  // mix-up: the broken image would stay pinned by users while the run says "0 to yank".
+  const unmatched = settings.policy.yank.filter(
+    (pattern) => !inventory.versions.some((v) => matches([pattern], v)),
+  );
+  if (unmatched.length > 0) {
+    const message =
+      `Input 'yank' matches no version in gallery '${settings.gallery}': ` +
+      `${unmatched.map((p) => `'${p}'`).join(', ')}. Expected a version or <definition>/<version> that exists.`;
+    if (!settings.dryRun) throw new ConfigurationError(message);
+    ctx.logger.warning(message);
   }
   for (const e of plan.filter((x) => x.action === 'skip')) {
     ctx.logger.warning(`Skipping ${e.definition}/${e.version}: ${e.reason}.`);
