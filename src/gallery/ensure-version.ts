@@ -273,9 +273,19 @@ function outcome(
     id: version.id!,
     action,
     // Exactly one run creates a version: one that found another run's create and waited for it
-    // ('finished') reports created=false, as does every run that found it done.
-    created: action === 'created' || action === 'replaced',
+    // ('finished') reports created=false, as does every run that found it done. A re-run of the
+    // run whose create it found (a cancelled or killed attempt) finishes its own work: true.
+    created:
+      action === 'created' ||
+      action === 'replaced' ||
+      (action === 'finished' && sameRun(version.tags?.['published-by'], spec.tags['published-by'])),
     regions: describeReplication(version, spec),
     digest: version.tags?.[DIGEST_TAG] ?? spec.digest,
   };
+}
+
+/** Whether two `published-by` run URLs name the same workflow run, whatever the attempt. */
+function sameRun(a: string | undefined, b: string | undefined): boolean {
+  const run = (url: string) => url.replace(/\/attempts\/\d+$/, '');
+  return a !== undefined && b !== undefined && run(a) === run(b);
 }
