@@ -472,7 +472,9 @@ function galleryWriter(tag: string): HostileCase[] {
       title: 'tags with a forged command (a valid tag name: the escape must hold)',
       inputs: {
         tags: `a=b\n${FORGE(`${tag}t1`)}`,
-        ...(tag === 'pu' ? { source: VERSION_ID, 'source-storage-account-id': '' } : {}),
+        ...(tag === 'pu'
+          ? { source: VERSION_ID, 'source-storage-account-id': '' }
+          : { 'create-gallery': 'true' }),
         'resource-group': `rg-${tag}`,
         'poll-interval-seconds': '1',
         ...Object.fromEntries(Object.keys(community).map((k) => [k, ''])),

@@ -59,19 +59,27 @@ async function run(
 }
 
 /** A publish of `source` (a finished staging version) into `gallery` of `rg-<gallery>`. */
-const publish = (gallery: string, extra: Record<string, string> = {}) =>
-  run('publish-to-gallery', {
-    'resource-group': `rg-${gallery}`,
-    location: 'westus2',
-    gallery,
-    'image-definition': 'capi-ubuntu-2404',
-    'image-version': '1.31.2',
-    source,
-    publisher: 'capz',
-    offer: 'capi',
-    sku: 'ubuntu-2404',
-    ...extra,
-  });
+const publish = (
+  gallery: string,
+  extra: Record<string, string> = {},
+  env: Record<string, string> = {},
+) =>
+  run(
+    'publish-to-gallery',
+    {
+      'resource-group': `rg-${gallery}`,
+      location: 'westus2',
+      gallery,
+      'image-definition': 'capi-ubuntu-2404',
+      'image-version': '1.31.2',
+      source,
+      publisher: 'capz',
+      offer: 'capi',
+      sku: 'ubuntu-2404',
+      ...extra,
+    },
+    env,
+  );
 
 const errorsOf = (r: BundleRun) => r.stdout.split('\n').filter((l) => l.startsWith('::error'));
 const resources = () => emu.admin<Stored[]>('GET', '/resources');
@@ -99,7 +107,10 @@ beforeEach(async () => {
 describe('issue 13 through the bundles', () => {
   it('concurrent publishes into a fresh gallery all succeed, exactly one created=true', async () => {
     await fault({ method: 'PUT', path: '/galleries/race_gallery$', delayMs: 1000, times: 1 });
-    const runs = await Promise.all([1, 2, 3, 4].map(() => publish('race_gallery')));
+    // Four workflow runs (a re-run of one attempt would finish its own create: created=true).
+    const runs = await Promise.all(
+      [1, 2, 3, 4].map((id) => publish('race_gallery', {}, { GITHUB_RUN_ID: String(id) })),
+    );
     for (const r of runs) expect(errorsOf(r)).toEqual([]);
     expect(runs.map((r) => r.code)).toEqual([0, 0, 0, 0]);
     expect(runs.filter((r) => r.outputs.created === 'true')).toHaveLength(1);
@@ -227,6 +238,7 @@ describe('issue 13 through the bundles', () => {
       'resource-group': 'rg-vanish-prod',
       location: 'westus2',
       gallery: 'vanish_prod',
+      'create-gallery': 'true',
       sharing: 'private',
       'end-of-life-date': 'none',
     });
