@@ -209,18 +209,16 @@ export class ArmCore {
         `Can not perform requested operation on nested resource. Parent resource '${parentId.split('/').pop()}' not found.`,
       );
     }
-    const items = this.store
-      .children(parentId, type)
-      .sort((a, b) => a.id.localeCompare(b.id))
-      .map((r) => this.render(r, req.query.get('$expand')));
-    return this.page(req, items);
+    const items = this.store.children(parentId, type).sort((a, b) => a.id.localeCompare(b.id));
+    // Only the page asked for is rendered.
+    return this.page(req, items, (r) => this.render(r, req.query.get('$expand')));
   }
 
   /** One page of `items`; a `nextLink` (absolute, with `$skiptoken`) when more follow. */
-  page(req: Req, items: unknown[]): Res {
+  page<T>(req: Req, items: T[], render: (item: T) => unknown = (item) => item): Res {
     const skip = Number(req.query.get('$skiptoken') ?? 0) || 0;
     const size = this.settings.pageSize;
-    const body: Record<string, unknown> = { value: items.slice(skip, skip + size) };
+    const body: Record<string, unknown> = { value: items.slice(skip, skip + size).map(render) };
     if (skip + size < items.length) {
       const next = new URL(req.origin + req.path);
       for (const [k, v] of req.query) if (k !== '$skiptoken') next.searchParams.set(k, v);

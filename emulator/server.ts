@@ -9,6 +9,7 @@ import { DEFAULT_SETTINGS, handleAdmin } from './admin.js';
 import type { AdminContext } from './admin.js';
 import { Arm } from './arm.js';
 import type { ArmSettings } from './arm.js';
+import { AttestationsApi } from './attestations.js';
 import { BlobService } from './blob.js';
 import { ensureTlsMaterial } from './certs.js';
 import type { TlsMaterial } from './certs.js';
@@ -80,6 +81,7 @@ interface Services {
   identity: Identity;
   faults: Faults;
   github: GitHubApi;
+  attestations: AttestationsApi;
   throttle: WriteThrottle;
   admin: AdminContext;
   requests: RequestRecord[];
@@ -152,6 +154,7 @@ async function startServices(m: Material, blobPort: number): Promise<Services> {
     identity: new Identity(m.entraKey, m.oidcKey, store, m.settings, m.oidcRequestToken),
     faults,
     github,
+    attestations: new AttestationsApi(m.dataDir),
     throttle: new WriteThrottle(() => m.settings.writesPerSecond),
     admin: {
       settings: m.settings,
@@ -266,6 +269,7 @@ async function faultOrThrottle(s: Services, host: Host, record: RequestRecord) {
 async function route(s: Services, host: Host, isAdmin: boolean, req: Req): Promise<Res> {
   if (host === 'login') {
     return (
+      s.attestations.handle(req) ??
       s.github.handle(req) ??
       s.identity.handle(req) ?? {
         status: 404,
@@ -275,6 +279,7 @@ async function route(s: Services, host: Host, isAdmin: boolean, req: Req): Promi
   }
   if (isAdmin) {
     return (
+      s.attestations.admin(req) ??
       handleAdmin(s.admin, req) ?? {
         status: 404,
         body: { error: { code: 'NotFound', message: `No admin route ${req.path}` } },

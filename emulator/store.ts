@@ -105,6 +105,13 @@ export class Store {
   /** Identity of the file version we last read or wrote: inode, mtime and size. */
   private lastSeen = '';
   private pendingFlush: NodeJS.Timeout | undefined;
+  /**
+   * Resources by ARM type, then by the key they sit under (their key without its last
+   * `/type/name`): built when a list first needs it, kept up to date by put and delete, dropped
+   * when the world is replaced. Without it, each list page of a 10,000-version gallery scanned
+   * every resource (bench:inventory).
+   */
+  private byType: TypeIndex | undefined;
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
@@ -123,6 +130,7 @@ export class Store {
     const text = readFileSync(this.path, 'utf8');
     this.lastSeen = version;
     this.state = { ...emptyState(), ...(JSON.parse(text) as WorldState) };
+    this.byType = undefined;
   }
 
   /**
@@ -167,6 +175,7 @@ export class Store {
   reset(): void {
     const { clients, federatedCredentials } = this.state;
     this.state = { ...emptyState(), clients, federatedCredentials };
+    this.byType = undefined;
     this.save();
   }
 
@@ -175,29 +184,66 @@ export class Store {
   }
 
   put(resource: StoredResource): void {
-    this.state.resources[key(resource.id)] = resource;
+    const k = key(resource.id);
+    const before = this.state.resources[k];
+    if (this.byType && before) unindex(this.byType, k, before);
+    this.state.resources[k] = resource;
+    if (this.byType) index(this.byType, k, resource);
   }
 
   delete(id: string): void {
-    delete this.state.resources[key(id)];
+    const k = key(id);
+    const before = this.state.resources[k];
+    if (this.byType && before) unindex(this.byType, k, before);
+    delete this.state.resources[k];
   }
 
   /** Children of `parentId` of the given ARM type. */
   children(parentId: string, type: string): StoredResource[] {
     // The ARM type fixes the depth, so "descendant of that type" is "child".
-    const t = type.toLowerCase();
-    return this.descendants(parentId).filter((r) => r.type.toLowerCase() === t);
+    if (!this.byType) {
+      this.byType = new Map();
+      for (const [k, r] of Object.entries(this.state.resources)) index(this.byType, k, r);
+    }
+    const parent = key(parentId);
+    const found: StoredResource[] = [];
+    for (const [under, resources] of this.byType.get(type.toLowerCase()) ?? []) {
+      if (under === parent || under.startsWith(`${parent}/`)) found.push(...resources.values());
+    }
+    return found;
   }
 
   /** Every resource whose ID starts with `prefixId/` (all descendants). */
   descendants(prefixId: string): StoredResource[] {
     const prefix = key(prefixId) + '/';
-    return Object.values(this.state.resources).filter((r) => key(r.id).startsWith(prefix));
+    // Resources are stored under key(id): test the key rather than key(r.id) of each of them.
+    const { resources } = this.state;
+    const found: StoredResource[] = [];
+    for (const k in resources) if (k.startsWith(prefix)) found.push(resources[k]!);
+    return found;
   }
 
   all(): StoredResource[] {
     return Object.values(this.state.resources);
   }
+}
+
+/** Type → the key a resource sits under → key → resource. */
+type TypeIndex = Map<string, Map<string, Map<string, StoredResource>>>;
+
+const under = (k: string): string => k.slice(0, k.lastIndexOf('/', k.lastIndexOf('/') - 1));
+
+function index(byType: TypeIndex, k: string, r: StoredResource): void {
+  const t = r.type.toLowerCase();
+  let byParent = byType.get(t);
+  if (!byParent) byType.set(t, (byParent = new Map()));
+  let resources = byParent.get(under(k));
+  if (!resources) byParent.set(under(k), (resources = new Map()));
+  resources.set(k, r);
+}
+
+function unindex(byType: TypeIndex, k: string, r: StoredResource): void {
+  byType.get(r.type.toLowerCase())?.get(under(k))?.delete(k);
 }
 
 /** ARM IDs compare case-insensitively. */

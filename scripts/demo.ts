@@ -6,7 +6,8 @@
  * kubernetes/kubernetes, and runs a calling repository's scheduled workflow, which calls
  * .github/workflows/images.yml, which calls image.yml for the one image plan picks: plan →
  * build-image (builder: disk, a qcow2 made here with qemu-img) → publish-to-gallery (staging) →
- * validate-cluster (vm) → promote (community gallery) → cleanup (dry run) → summary. Every step
+ * attest (the stand-in signs) → validate-cluster (vm) → promote (community gallery, checking the
+ * attestation) → cleanup (dry run) → summary → catalog (the inventory of production). Every step
  * is the workflow files' own: inputs come from their `with:` blocks through GitHub's expression
  * evaluator, and our actions run from their dist/ bundles under the runner's contract
  * (scripts/lib/demo-runner.ts says how far that goes). Nothing leaves the machine.
@@ -15,12 +16,13 @@
  * community gallery instead (docs/examples/retire-an-image.md): run it on the --dir of an
  * earlier run, whose stand-in data it reuses.
  *
- * Prints each step as it runs, then the combined job summary and the CAPZ `image:` stanza.
+ * Prints each step as it runs, then the combined job summary, the CAPZ `image:` stanza and the
+ * production gallery's catalog.
  * Writes DIR/trace.json (every step's inputs and outputs) and DIR/summary.md; DIR is removed at
  * the end unless --keep or --dir is given. Exit code 0 when every job succeeded.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -68,6 +70,7 @@ const emulator = await startStandIn(path.join(runDir, 'emulator'));
 let exitCode = 1;
 try {
   const { blobContainerUrl } = await seedWorld(emulator);
+  const attestationKey = await attestationPublicKey(emulator.adminEndpoint);
   const callerFiles = path.join(runDir, 'caller-repository');
   const diskSha256 = makeDiskImage(callerFiles);
   say(`Local Azure stand-in: ${emulator.endpoint} (GitHub API ${emulator.githubApiUrl})`);
@@ -154,9 +157,11 @@ try {
       AZURE_AUTHORITY_HOST: emulator.authorityHost,
       BLOB_CONTAINER_URL: blobContainerUrl,
       NODE_IMAGE_SHA256: diskSha256,
+      ATTESTATION_PUBLIC_KEY: attestationKey,
     },
     env: { NODE_EXTRA_CA_CERTS: emulator.caCertPath, ...guard.env },
     oidc: { requestUrl: emulator.oidcRequestUrl, requestToken: emulator.oidcRequestToken },
+    attestationsEndpoint: `${emulator.adminEndpoint}/attestations`,
     callerFiles,
     stepTimeoutMs: 120_000,
     print: say,
@@ -184,6 +189,7 @@ try {
   say(summary.trim());
   say();
   report(trace);
+  printCatalog(trace);
   say(
     guard.refused.length > 0
       ? `Outbound requests refused by the demo: ${[...new Set(guard.refused)].join(', ')} (the Kubernetes release calendar; the actions fell back to release date + 14 months).`
@@ -226,6 +232,26 @@ function report(trace: RunTrace): void {
   if (failed.length > 0) say();
 }
 
+/** The catalog of the production gallery the run's catalog job wrote, as Markdown. */
+function printCatalog(trace: RunTrace): void {
+  const step = trace.steps.find((s) => s.id === 'inventory' && s.outcome === 'success');
+  const file = step?.outputs.markdown;
+  if (!file || !existsSync(file)) {
+    say('✗ No catalog of the production gallery was written.');
+    return;
+  }
+  say('═══ Catalog of the production gallery ═══');
+  say(readFileSync(file, 'utf8').trimEnd());
+  say();
+}
+
+/** The public key the stand-in signs attestations with (emulator/attestations.ts). */
+async function attestationPublicKey(adminEndpoint: string): Promise<string> {
+  const res = await fetch(`${adminEndpoint}/attestations/key`);
+  if (!res.ok) throw new Error(`stand-in attestation key: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { pem: string }).pem;
+}
+
 function prerequisites(): string[] {
   const found: string[] = [];
   const major = Number(process.versions.node.split('.')[0]);
@@ -252,6 +278,8 @@ function prerequisites(): string[] {
     'cleanup',
     'record-leg',
     'summarize-run',
+    'record-attestation',
+    'inventory',
   ]) {
     if (!existsSync(path.join(repositoryRoot, 'dist', action, 'index.js'))) {
       found.push(`dist/${action}/index.js is missing: run 'npm run bundle'.`);

@@ -8,6 +8,7 @@ import {
   PUBLISH_TO_GALLERY_INPUTS,
 } from '../../src/actions/publish-to-gallery/inputs.js';
 import { CLEANUP_DEFAULTS, CLEANUP_INPUTS } from '../../src/actions/cleanup/inputs.js';
+import { INVENTORY_DEFAULTS, INVENTORY_INPUTS } from '../../src/actions/inventory/inputs.js';
 import { PLAN_DEFAULTS, PLAN_INPUTS } from '../../src/actions/plan/inputs.js';
 import { PROMOTE_DEFAULTS, PROMOTE_INPUTS } from '../../src/actions/promote/inputs.js';
 import { AZURE_INPUT_DEFAULTS } from '../../src/common/inputs.js';
@@ -35,6 +36,8 @@ const ACTIONS = [
       'image-reference',
       'community-image-id',
       'created',
+      'content-digest',
+      'subject-digest',
     ],
   },
   {
@@ -48,6 +51,12 @@ const ACTIONS = [
     inputs: CLEANUP_INPUTS,
     defaults: { ...AZURE_INPUT_DEFAULTS, ...CLEANUP_DEFAULTS },
     outputs: ['planned', 'deleted', 'yanked', 'kept'],
+  },
+  {
+    file: 'actions/inventory/action.yml',
+    inputs: INVENTORY_INPUTS,
+    defaults: { ...AZURE_INPUT_DEFAULTS, ...INVENTORY_DEFAULTS },
+    outputs: ['json', 'markdown', 'latest', 'counts'],
   },
   {
     file: 'actions/build-image/action.yml',

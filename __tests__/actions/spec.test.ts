@@ -12,6 +12,8 @@ import { getInputs as getBuildImageInputs } from '../../src/actions/build-image/
 import { BUILD_IMAGE } from '../../src/actions/build-image/spec.js';
 import { getCleanupInputs } from '../../src/actions/cleanup/inputs.js';
 import { CLEANUP } from '../../src/actions/cleanup/spec.js';
+import { INVENTORY } from '../../src/actions/inventory/spec.js';
+import { getInventoryInputs } from '../../src/actions/inventory/inputs.js';
 import { getPlanInputs } from '../../src/actions/plan/inputs.js';
 import { PLAN } from '../../src/actions/plan/spec.js';
 import { getPreflightInputs } from '../../src/actions/preflight/inputs.js';
@@ -24,6 +26,8 @@ import { getInputs as getValidateInputs } from '../../src/actions/validate-clust
 import { VALIDATE_CLUSTER } from '../../src/actions/validate-cluster/spec.js';
 import { getRecordLegInputs } from '../../src/actions/record-leg/inputs.js';
 import { RECORD_LEG } from '../../src/actions/record-leg/spec.js';
+import { getRecordAttestationInputs } from '../../src/actions/record-attestation/inputs.js';
+import { RECORD_ATTESTATION } from '../../src/actions/record-attestation/spec.js';
 import { SUMMARIZE_RUN } from '../../src/actions/summarize-run/spec.js';
 import { getRequiredInput, type InputReader, recordInputReader } from '../../src/common/inputs.js';
 import { type ActionSpec, declaredInputs, declaredOutputs } from '../../src/runner/spec.js';
@@ -133,6 +137,31 @@ const CASES: Case[] = [
         location: 'westus2',
         gallery: 'production_gallery',
         ...COMMUNITY,
+      },
+    ],
+  },
+  {
+    spec: INVENTORY,
+    read: (read) => getInventoryInputs(read, {}),
+    inputs: [
+      { ...AZURE, 'resource-group': 'rg-production', gallery: 'production_gallery' },
+      {
+        ...AZURE,
+        'public-name': 'ClusterAPI-f72ceb4f-5159-4c26-a0fe-2ea738f0d019',
+        location: 'westus2',
+      },
+    ],
+  },
+  {
+    spec: RECORD_ATTESTATION,
+    read: getRecordAttestationInputs,
+    inputs: [
+      {
+        ...AZURE,
+        'image-version-id': VERSION_ID,
+        'attestation-url': 'https://github.com/example/capz-images/attestations/1000001',
+        'subject-digest': `sha256:${'a'.repeat(64)}`,
+        'poll-interval-seconds': '2',
       },
     ],
   },

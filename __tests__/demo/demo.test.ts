@@ -111,6 +111,23 @@ function expectWiring(trace: RunTrace, validated: boolean): void {
     expect(validate.outputs.result).toBe('passed');
     expect(promote.given['validation-report']).toBe(step(trace, 'report').outputs.path);
   }
+  // publish → attest (the stand-in signs) → record-attestation tags the staging version
+  const attest = step(trace, 'attest');
+  expect(publish.outputs['subject-digest']).toBe(`sha256:${build.outputs['vhd-sha256']}`);
+  expect(attest.given).toMatchObject({
+    'subject-name': staged,
+    'subject-digest': publish.outputs['subject-digest'],
+  });
+  expect(attest.outputs['attestation-url']).toMatch(
+    /^https:\/\/github\.com\/example\/capz-images\/attestations\/\d+$/,
+  );
+  const recorded = trace.steps.find((s) => s.uses === '$/actions/record-attestation');
+  expect(recorded?.outcome).toBe('success');
+  expect(recorded?.given).toMatchObject({
+    'image-version-id': staged,
+    'attestation-url': attest.outputs['attestation-url'],
+    'subject-digest': publish.outputs['subject-digest'],
+  });
   expect(promote.given).toMatchObject({
     'source-image-version-id': staged,
     gallery: 'ClusterAPI',
@@ -177,6 +194,11 @@ async function expectCommunityImage(run: DemoRun): Promise<void> {
     expect(copy.storageProfile?.source?.id).toBe(
       step(run.trace, 'publish').outputs['image-version-id'],
     );
+    // Promote carried the staging version's attestation over.
+    expect(copy.tags).toMatchObject({
+      attestation: step(run.trace, 'attest').outputs['attestation-url'],
+      'attestation-digest': step(run.trace, 'publish').outputs['subject-digest'],
+    });
   } finally {
     await emu.close();
   }
@@ -192,6 +214,13 @@ function expectPrintout(run: DemoRun): void {
   expect(run.stdout).toContain(
     'Outbound requests refused by the demo: raw.githubusercontent.com:443 (',
   );
+  // The run ends with the production gallery's catalog, its version's attestation verified.
+  const catalog = run.stdout.slice(run.stdout.indexOf('═══ Catalog of the production gallery ═══'));
+  expect(catalog).toMatch(
+    /^═══ Catalog of the production gallery ═══\n## Image catalog: ClusterAPI /,
+  );
+  expect(catalog).toMatch(/\| 1\.37\.2 \| 1\.37\.2 \| current \|.*\| attestation verified, /);
+  expect(catalog).toContain('name: capi-ubun2-2404');
   expect(run.seconds).toBeLessThan(60);
   console.log(`demo ${run.code === 0 ? 'passed' : 'failed'} in ${run.seconds.toFixed(1)} s`);
 }
@@ -245,6 +274,9 @@ describe('npm run demo', () => {
       'client-id': PRODUCTION_CLIENT,
     });
     expect(run.trace.jobs.find((j) => j.job.endsWith('/cleanup'))?.environment).toBe('production');
+    // The catalog after the yank shows the version as yanked, and why.
+    const catalog = run.stdout.slice(run.stdout.indexOf('═══ Catalog of the production gallery'));
+    expect(catalog).toMatch(/\| 1\.37\.2 \| 1\.37\.2 \| yanked: bad kubelet \|.*\| excluded \|/);
     const emu = await startTestEmulator({ dataDir: path.join(run.dir, 'emulator') });
     try {
       const version = await emu

@@ -105,6 +105,22 @@ describe('promotion after all legs', () => {
     expect(promotable(legRecord(leg, { publish: { result: 'failure' } }), true)).toBe(false);
   });
 
+  it('holds back a leg whose attestation failed, and records the attestation of one that passed', () => {
+    const url = 'https://github.com/example/capz-images/attestations/1000001';
+    const attested = legRecord(leg, {
+      ...needs,
+      attest: { result: 'success', outputs: { 'attestation-url': url } },
+    });
+    expect(attested['attestation-url']).toBe(url);
+    expect(promotable(attested, false)).toBe(true);
+    expect(promotable(legRecord(leg, { ...needs, attest: { result: 'skipped' } }), false)).toBe(
+      true,
+    );
+    for (const result of ['failure', 'cancelled']) {
+      expect(promotable(legRecord(leg, { ...needs, attest: { result } }), false)).toBe(false);
+    }
+  });
+
   it('folds the promote job’s record into the leg’s for the summary', () => {
     const promotion = promotionRecord(
       { ...leg, 'image-version': '1.37.2' },

@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { repositoryRoot } from '../../scripts/lib/actions.js';
 import {
   DEMO_CALLER_REPOSITORY,
@@ -108,6 +109,19 @@ describe('2. run steps see the tools of ubuntu-24.04, not this machine', () => {
     expect(sh('command -v qemu-img || echo none')).toBe('none');
     sh('sudo apt-get install --yes --no-install-recommends qemu-utils');
     if (hasQemu) expect(existsSync(path.join(bin, 'qemu-img'))).toBe(true);
+  });
+
+  it("a runner's own tools (the stand-in make) win over this machine's", () => {
+    const shim = fileURLToPath(new URL('../fixtures/build/bin/make', import.meta.url));
+    const own = makeToolbox(mkdtempSync(path.join(tmpdir(), 'toolbox-')), process.env.PATH, {
+      make: shim,
+    });
+    const found = execFileSync('bash', ['-c', 'readlink "$(command -v make)"'], {
+      env: { PATH: own },
+      encoding: 'utf8',
+    }).trim();
+    expect(found).toBe(shim);
+    expect(sh('readlink "$(command -v make)" || echo none')).not.toBe(shim);
   });
 
   const installsQemu = (workflow: Workflow, builder: string): boolean => {

@@ -57,6 +57,23 @@ const THIRD_PARTY: Record<string, { inputs: string[]; outputs: string[] }> = {
     ],
     outputs: ['ref', 'commit'],
   },
+  // action.yml at v4.1.0 (github.com/actions/attest-build-provenance, tag v4.1.0).
+  'actions/attest-build-provenance@a2bbfa25375fe432b6a289bc6b6cd05ecd0c4c32': {
+    inputs: [
+      'subject-path',
+      'subject-digest',
+      'subject-name',
+      'subject-checksums',
+      'predicate-type',
+      'predicate',
+      'predicate-path',
+      'push-to-registry',
+      'create-storage-record',
+      'show-summary',
+      'github-token',
+    ],
+    outputs: ['bundle-path', 'attestation-id', 'attestation-url', 'storage-record-ids'],
+  },
   'actions/upload-artifact@b7c566a772e6b6bfb58ed0dc250532a479d7789f': {
     inputs: [
       'name',

@@ -42,6 +42,7 @@ jobs:
     permissions:
       contents: read
       id-token: write
+      attestations: write
     uses: \${OWN}/.github/workflows/images.yml@\${PINNED} # v1.0.0
     with:
       minor-versions: '1'
@@ -75,6 +76,9 @@ jobs:
       publisher-contact: capz-maintainers@example.com
       eula: https://www.apache.org/licenses/LICENSE-2.0
       target-regions: westus2 eastus=2 northeurope
+      # The stand-in signs attestations with its own key; trusting it lets promote and the
+      # catalog verify their signatures (GitHub's own are checked with gh attestation verify).
+      attestation-public-key: \${{ vars.ATTESTATION_PUBLIC_KEY }}
       keep-patches: '2'
       grace-days: '30'
 `;

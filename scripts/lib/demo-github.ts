@@ -31,6 +31,7 @@ const THIRD_PARTY = new Set([
   'actions/checkout',
   'actions/upload-artifact',
   'actions/download-artifact',
+  'actions/attest-build-provenance',
 ]);
 
 /**
@@ -326,10 +327,20 @@ const APT_PACKAGES: Record<string, readonly string[]> = { 'qemu-utils': ['qemu-i
  * A runner's tool folder for one job: links to the allow-listed tools found on this machine, and
  * `sudo` and `apt-get` stand-ins that install (link) a package's tools only when a step asks for
  * the package, as `sudo apt-get install` does on a hosted runner.
+ * `installed` names tools the runner has in place of this machine's (a runner whose make, packer,
+ * az and ansible are the demo's stand-ins, as a user's runner has the real ones): they are linked
+ * first, and win over this machine's.
  * @returns the folder, which is the steps' whole PATH.
  */
-export function makeToolbox(dir: string, hostPath = process.env.PATH ?? ''): string {
+export function makeToolbox(
+  dir: string,
+  hostPath = process.env.PATH ?? '',
+  installed: Readonly<Record<string, string>> = {},
+): string {
   mkdirSync(dir, { recursive: true });
+  for (const [tool, target] of Object.entries(installed)) {
+    if (!existsSync(path.join(dir, tool))) symlinkSync(path.resolve(target), path.join(dir, tool));
+  }
   const find = (tool: string): string | undefined =>
     hostPath
       .split(path.delimiter)

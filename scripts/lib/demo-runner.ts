@@ -7,7 +7,7 @@
  * cross jobs as artifacts), and an environment's reviewers are reported, not waited for.
  * Everything a step was given and produced is kept in a trace for the demo's test.
  */
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   evaluateCondition,
@@ -93,12 +93,19 @@ export interface RunnerOptions {
   env: Record<string, string>;
   /** GitHub's OIDC token service, given to jobs with `id-token: write` only. */
   oidc: { requestUrl: string; requestToken: string };
+  /**
+   * Where actions/attest-build-provenance's attestations are made: the stand-in's admin
+   * `POST …/attestations` (emulator/attestations.ts), which signs as GitHub's Sigstore would.
+   */
+  attestationsEndpoint?: string;
   /** The repositories and refs github.com has, for resolving `uses:` and OIDC subjects. */
   world: World;
   /** The calling repository's secrets (`secrets.*` of the workflow that was triggered). */
   secrets?: Record<string, string>;
   /** Steps see only GitHub's ubuntu-24.04 tools (demo-github.ts); false: this machine's PATH. */
   hostPath?: boolean;
+  /** Tools the runner has in place of this machine's (name → program), e.g. stand-in make. */
+  tools?: Readonly<Record<string, string>>;
   /** The calling repository's files, which a checkout of it puts in the workspace. */
   callerFiles?: string;
   stepTimeoutMs: number;
@@ -120,6 +127,9 @@ export class DemoRunner {
 
   constructor(private readonly o: RunnerOptions) {
     mkdirSync(path.join(o.runDir, 'logs'), { recursive: true });
+    // Artifacts belong to one run: another run on the same folder (--yank after a build) starts
+    // without the last one's, as a new workflow run does on GitHub.
+    rmSync(path.join(o.runDir, 'artifacts'), { recursive: true, force: true });
     this.artifacts = new ArtifactStore(path.join(o.runDir, 'artifacts'));
     writeFileSync(path.join(o.runDir, 'event.json'), JSON.stringify(o.github.event ?? {}));
     // The runner masks the job's token in every log.
@@ -491,7 +501,7 @@ export class DemoRunner {
           result = await runOwnAction(uses, given, stepEnv, contexts, runtime);
         } else if (uses.kind === 'third-party') {
           target = uses.repository;
-          result = runThirdParty(uses, given, runtime);
+          result = await runThirdParty(uses, given, runtime);
         } else {
           result = {
             outcome: 'success',
@@ -575,7 +585,9 @@ export class DemoRunner {
         : {}),
     });
     // The steps' PATH: the ubuntu-24.04 image's tools only, one folder a job (a fresh machine).
-    if (!this.o.hostPath) runnerEnv.PATH = makeToolbox(path.join(dir, 'bin'));
+    if (!this.o.hostPath) {
+      runnerEnv.PATH = makeToolbox(path.join(dir, 'bin'), process.env.PATH, this.o.tools);
+    }
     if (permissions['id-token'] === 'write') {
       this.oidcSubjects.push({
         job: label,
@@ -595,6 +607,10 @@ export class DemoRunner {
         path: [],
         masks: this.masks,
         artifacts: this.artifacts,
+        permissions,
+        ...(this.o.attestationsEndpoint
+          ? { attestationsEndpoint: this.o.attestationsEndpoint }
+          : {}),
         ...(this.o.callerFiles ? { callerFiles: this.o.callerFiles } : {}),
         timeoutMs: this.o.stepTimeoutMs,
         onLine: () => undefined,

@@ -8,6 +8,10 @@
  *   behaviour the data flow depends on (one artifact per name, single-file uploads keep the
  *   file name, `pattern` + `merge-multiple`);
  * - actions/checkout of the calling repository: its files are put in the workspace;
+ * - actions/attest-build-provenance with `subject-name` + `subject-digest`: the stand-in makes and
+ *   signs the attestation (its admin `POST /_emulator/attestations`), stored for the run's
+ *   repository, and the action's outputs are given back; as on GitHub, the job needs
+ *   `id-token: write` (the Sigstore certificate) and `attestations: write` (the upload);
  * - anything else: skipped, with the reason printed.
  */
 import { cpSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -16,6 +20,7 @@ import { randomUUID } from 'node:crypto';
 import { repositoryRoot } from './actions.js';
 import { evaluateCondition, evaluateString, type Contexts } from './demo-expressions.js';
 import { type Masks, runProcess, type ProcessResult } from './demo-process.js';
+import type { Permissions } from './demo-job.js';
 import { loadOwnAction, type UsesTarget } from './demo-workflow.js';
 import { inputVariable } from './smoke.js';
 
@@ -29,6 +34,10 @@ export interface JobRuntime {
   path: string[];
   masks: Masks;
   artifacts: ArtifactStore;
+  /** The job token's permissions (demo-job.ts). */
+  permissions: Permissions;
+  /** The stand-in's admin attestations route, for actions/attest-build-provenance. */
+  attestationsEndpoint?: string;
   /** The calling repository's files, put in the workspace by a checkout of it. */
   callerFiles?: string;
   timeoutMs: number;
@@ -178,11 +187,11 @@ export async function runScript(
 }
 
 /** Steps of other people's actions: emulated where the data flow needs them, else skipped. */
-export function runThirdParty(
+export async function runThirdParty(
   target: Extract<UsesTarget, { kind: 'third-party' }>,
   given: Record<string, string>,
   rt: JobRuntime,
-): StepResult {
+): Promise<StepResult> {
   const done = (outputs: Record<string, string>, note: string): StepResult => ({
     outcome: 'success',
     outputs,
@@ -228,12 +237,79 @@ export function runThirdParty(
         }
         return done({}, "emulated: the calling repository's files are put in the workspace");
       }
+      case 'actions/attest-build-provenance': {
+        const made = await attest(given, rt);
+        return { ...done(made.outputs, made.note), summary: made.summary };
+      }
       default:
         return done({}, `skipped: ${target.repository} is not emulated by the demo`);
     }
   } catch (err) {
     return fail((err as Error).message);
   }
+}
+
+/**
+ * actions/attest-build-provenance v4 (a wrapper of actions/attest): one subject by name and
+ * digest, signed and stored for the run's repository. Checks what the real action checks before
+ * signing: the job's token may mint an ID token and write attestations, exactly one way of naming
+ * subjects, a name with a digest, `algorithm:hex`.
+ */
+async function attest(
+  given: Record<string, string>,
+  rt: JobRuntime,
+): Promise<{ outputs: Record<string, string>; note: string; summary: string }> {
+  if (rt.permissions['id-token'] !== 'write') {
+    throw new Error(
+      'Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable: the job needs `id-token: write` to sign an attestation.',
+    );
+  }
+  if (rt.permissions.attestations !== 'write') {
+    throw new Error(
+      'Failed to persist attestation: Resource not accessible by integration (the job needs `attestations: write`).',
+    );
+  }
+  const ways = ['subject-path', 'subject-digest', 'subject-checksums'].filter((k) => given[k]);
+  if (ways.length !== 1) {
+    throw new Error(
+      'One of subject-path, subject-digest, or subject-checksums must be provided (exactly one).',
+    );
+  }
+  if (!given['subject-digest'] || !given['subject-name']) {
+    throw new Error(
+      given['subject-digest']
+        ? 'subject-name must be provided when using subject-digest'
+        : 'the demo emulates subject-name with subject-digest only',
+    );
+  }
+  const digest = given['subject-digest'];
+  if (!/^sha256:[0-9a-f]{64}$/i.test(digest)) {
+    throw new Error(`subject-digest must be in the format "sha256:<hex-digest>": '${digest}'`);
+  }
+  if (!rt.attestationsEndpoint) throw new Error('no attestations service is configured');
+  const repository = rt.env.GITHUB_REPOSITORY ?? '';
+  const res = await fetch(rt.attestationsEndpoint, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ repository, subjectName: given['subject-name'], subjectDigest: digest }),
+  });
+  if (!res.ok) throw new Error(`Failed to persist attestation: ${res.status} ${await res.text()}`);
+  const made = (await res.json()) as { id: number; url: string; bundle: unknown };
+  const bundlePath = path.join(rt.runnerTemp, `attestation-${made.id}.json`);
+  writeFileSync(bundlePath, JSON.stringify(made.bundle));
+  const summary =
+    given['show-summary'] === 'false'
+      ? ''
+      : `### Attestation created\n\n- [${given['subject-name']}](${made.url})\n`;
+  return {
+    outputs: {
+      'bundle-path': bundlePath,
+      'attestation-id': String(made.id),
+      'attestation-url': made.url,
+    },
+    note: `emulated: the stand-in signed an attestation of ${digest.slice(0, 19)}… for ${repository} → ${made.url}`,
+    summary,
+  };
 }
 
 /** Whether an action's post step runs, given how the job went. */

@@ -18,6 +18,8 @@ import type { IsoDate } from '../kubernetes/dates.js';
 import { minorKey, tryParseKubernetesVersion } from '../kubernetes/version.js';
 import { checkProductionGallery, findDefinition } from './production.js';
 import { publish } from './publish.js';
+import { checkVersionAttestation } from '../provenance/check.js';
+import type { AttestationSource } from '../provenance/github.js';
 import type { PublishContext, PublishResult } from './publish.js';
 
 export type PromoteEndOfLife =
@@ -85,7 +87,10 @@ const NOT_COPIED = new Set([DIGEST_TAG, 'source', 'published-by']);
  */
 export async function promote(
   settings: PromoteRequest,
-  ctx: Omit<PublishContext, 'digest'>,
+  ctx: Omit<PublishContext, 'digest'> & {
+    /** GitHub's attestations API, to check the source's attestation against. */
+    attestations?: AttestationSource;
+  },
 ): Promise<PromoteResult> {
   const { compute } = ctx.clients;
   const s = settings.source;
@@ -116,6 +121,13 @@ export async function promote(
       `Source version ${s.id} is ${sourceVersion.provisioningState}; only a Succeeded version can be promoted.`,
     );
   }
+  // Only bits that are what was attested (the attestation tag itself is carried along).
+  await checkVersionAttestation(
+    `Source version ${s.id}`,
+    sourceVersion.tags ?? {},
+    ctx.attestations,
+    ctx.logger,
+  );
   // Nothing is written (not even the resource group) until the production gallery is known.
   const gallery = await checkProductionGallery(compute, {
     resourceGroup: settings.resourceGroup,

@@ -19,6 +19,8 @@ export interface LegRecord {
   'staging-image-version-id'?: string;
   'validation-result'?: string;
   'kubelet-version'?: string;
+  /** The staging version's attestation (image.yml's attest job), when one was made. */
+  'attestation-url'?: string;
   'image-version-id'?: string;
   'community-image-id'?: string;
   'image-reference'?: string;
@@ -51,6 +53,7 @@ export function legRecord(
     ['staging-image-version-id', 'publish', 'image-version-id'],
     ['validation-result', 'validate', 'result'],
     ['kubelet-version', 'validate', 'kubelet-version'],
+    ['attestation-url', 'attest', 'attestation-url'],
     ['image-version-id', 'promote', 'image-version-id'],
     ['community-image-id', 'promote', 'community-image-id'],
     ['image-reference', 'promote', 'image-reference'],
@@ -116,10 +119,14 @@ export function runSummary(records: readonly LegRecord[]): string {
 
 /**
  * Whether images.yml's promote job may promote a leg: published, and validated (or validation
- * skipped on purpose). Only the tested bits, as image.yml's own promote job decides.
+ * skipped on purpose), and attested when an attestation was attempted. Only the tested bits, as
+ * image.yml's own promote job decides.
  */
 export function promotable(record: LegRecord, skipValidation: boolean): boolean {
   if (record.results.publish !== 'success' || !record['staging-image-version-id']) return false;
+  // An attestation that was asked for and failed: promote would copy unattested bits.
+  const attest = record.results.attest;
+  if (attest !== undefined && attest !== 'success' && attest !== 'skipped') return false;
   if (record['validation-result'] === 'passed' && record.results.validate === 'success')
     return true;
   return skipValidation && record.results.validate === 'skipped';

@@ -50,6 +50,9 @@ describe('dist/publish-to-gallery run as the runner runs it', () => {
       'image-definition-id': versionId.replace('/versions/1.31.2', ''),
       'gallery-id': versionId.replace('/images/capi-ubuntu-2404/versions/1.31.2', ''),
       created: 'true',
+      // The digest attestations name: the VHD's SHA-256, as the blob metadata records it.
+      'content-digest': `sha256:${'9'.repeat(64)}`,
+      'subject-digest': `sha256:${'9'.repeat(64)}`,
     });
     expect(run.outputs['image-reference']).toContain(
       'computeGallery:\n  gallery: staging_gallery\n  name: capi-ubuntu-2404\n  version: "1.31.2"',
@@ -77,6 +80,7 @@ describe('dist/publish-to-gallery run as the runner runs it', () => {
     );
     expect(again.code).toBe(0);
     expect(again.outputs.created).toBe('false');
+    expect(again.outputs['content-digest']).toBe(`sha256:${'9'.repeat(64)}`);
     expect(again.summary).toContain('Already published with the same content');
   });
 });

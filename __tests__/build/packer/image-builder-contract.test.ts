@@ -43,6 +43,32 @@ const IMAGE_BUILDER_DEFINITIONS: Record<string, string> = {
   'windows-2022-containerd-cvm': 'capi-windows-2022-cvm-containerd',
 };
 
+/**
+ * The identifier SKU, Hyper-V generation and features init-sig.sh gives each target's staging
+ * definition (image-builder ae63061, images/capi/packer/azure/scripts/init-sig.sh l. 77-133).
+ */
+const INIT_SIG_DEFINITIONS: Record<string, [sku: string, generation: string, features: string]> = {
+  'ubuntu-2204': ['22_04-lts', 'V1', ''],
+  'ubuntu-2404': ['24_04-lts', 'V1', ''],
+  'ubuntu-2604': ['26_04-lts', 'V1', ''],
+  'azurelinux-3': ['azurelinux-3', 'V1', ''],
+  'windows-2022-containerd': ['win-2022-containerd', 'V1', ''],
+  'windows-2025-containerd': ['win-2025-containerd', 'V1', ''],
+  flatcar: ['flatcar-stable-4230.2.3', 'V1', ''],
+  'ubuntu-2204-gen2': ['22_04-lts-gen2', 'V2', ''],
+  'ubuntu-2404-gen2': ['24_04-lts-gen2', 'V2', ''],
+  'ubuntu-2604-gen2': ['26_04-lts-gen2', 'V2', ''],
+  'azurelinux-3-gen2': ['azurelinux-3-gen2', 'V2', ''],
+  'flatcar-gen2': ['flatcar-stable-4230.2.3-gen2', 'V2', ''],
+  'ubuntu-2204-cvm': ['22_04-lts-cvm', 'V2', 'SecurityType=ConfidentialVmSupported'],
+  'ubuntu-2404-cvm': ['24_04-lts-cvm', 'V2', 'SecurityType=ConfidentialVmSupported'],
+  'windows-2022-containerd-cvm': [
+    'windows-2022-cvm-containerd',
+    'V2',
+    'SecurityType=ConfidentialVmSupported',
+  ],
+};
+
 let work: string;
 let checkout: string;
 let shallow: string;
@@ -63,6 +89,10 @@ function baseEnv(record: string, extra: Record<string, string> = {}): Record<str
     HOME: work,
     STANDIN_RECORD: record,
     AZURE_SUBSCRIPTION_ID: SUB,
+    // What init-sig.sh signs the Azure CLI in with when USE_AZURE_CLI_AUTH is not True (l. 26).
+    AZURE_CLIENT_ID: 'c',
+    AZURE_TENANT_ID: 't',
+    AZURE_CLIENT_SECRET: 'local-secret',
     RESOURCE_GROUP_NAME: 'cluster-api-gallery',
     GALLERY_NAME: 'staging_gallery',
     AZURE_LOCATION: 'westus2',
@@ -158,6 +188,31 @@ describe.each(IMAGE_BUILDER_OS_TARGETS)('%s', (os) => {
     );
     const flags = readFileSync(`${record}.make.env`, 'utf8');
     expect(flags).not.toContain('image_name=');
+  });
+
+  it('2: init-sig.sh makes the staging definition capz/capz-demo/<its SKU>, through a signed-in az', async () => {
+    const { record, promise } = build(os);
+    await promise;
+    const calls = readFileSync(`${record}.az`, 'utf8').split('\n').filter(Boolean);
+    const [sku, generation, features] = INIT_SIG_DEFINITIONS[os]!;
+    expect(calls[0]).toBe('login --service-principal -u c -t t -p local-secret');
+    expect(calls.at(-1)).toBe(
+      `sig image-definition create --resource-group cluster-api-gallery --gallery-name staging_gallery ` +
+        `--gallery-image-definition ${IMAGE_BUILDER_DEFINITIONS[os]} --publisher capz --offer capz-demo ` +
+        `--sku ${sku} --hyper-v-generation ${generation} --os-type ${windows ? 'Windows' : 'Linux'} ` +
+        `--features ${features}`,
+    );
+    // Without a session, as with a secret that is not there, the definition is never made.
+    const signedOut = make(
+      os,
+      baseEnv(join(work, `old${++n}`), {
+        IB_VERSION: 'v0.1.50',
+        AZURE_CLIENT_SECRET: '',
+        AZURE_CONFIG_DIR: join(work, `signed-out${n}`),
+      }),
+    );
+    expect(signedOut.code).toBe(2);
+    expect(signedOut.out).toContain("Please run 'az login' to setup account.");
   });
 
   it('3: image provenance was empty from a shallow clone; now the build stops before make, and a full clone exports IB_VERSION and IB_COMMIT', async () => {

@@ -340,6 +340,76 @@ describe('cleanup on a seeded gallery', () => {
     expect(await new BlobClient(theirs, emu.credential()).exists()).toBe(true);
   });
 
+  it("finds image-builder's managed images a failed or killed build left, never one a build may still need", async () => {
+    const rg = 'rg-clean-ib';
+    await armRequest(
+      emu,
+      'PUT',
+      `/subscriptions/${SUBSCRIPTION}/resourcegroups/${rg}`,
+      { location: 'westus2' },
+      '2024-11-01',
+    );
+    const at = (iso: string) => String(Date.parse(iso) / 1000);
+    // What image-builder's Packer template leaves (packer.json l. 4-13, 24): <image_name>-<build_timestamp>.
+    const ibTags = (stamp: string) => ({
+      build_date: new Date(Number(stamp) * 1000).toISOString(),
+      build_timestamp: stamp,
+      image_builder_version: 'v0.1.50',
+      image_builder_commit: 'c0ffee',
+      kubernetes_version: 'v1.31.2',
+    });
+    const img = (name: string, tags: Record<string, string>) =>
+      put(
+        `/subscriptions/${SUBSCRIPTION}/resourceGroups/${rg}/providers/Microsoft.Compute/images/${name}`,
+        {
+          location: 'westus2',
+          tags,
+          properties: { storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized' } } },
+        },
+      );
+    const old = at('2025-01-10T08:00:00Z');
+    const running = at('2025-03-14T20:00:00Z'); // four hours before TODAY
+    await img(`capi-ubuntu-2404-${old}`, ibTags(old));
+    await img(`capi-windows-2022-containerd-${old}`, { ...ibTags(old), image_builder_version: '' });
+    await img(`capi-ubuntu-2404-gen2-${running}`, ibTags(running));
+    // image-builder's tags but not its name, or its name without its tags: someone else's.
+    await img('golden-ubuntu', ibTags(old));
+    await img(`capi-ubuntu-2204-${old}`, { build_timestamp: old });
+    await put(
+      `/subscriptions/${SUBSCRIPTION}/resourceGroups/${rg}/providers/Microsoft.Compute/galleries/clean_ib`,
+      {
+        location: 'westus2',
+      },
+    );
+    const run = (extra: Record<string, string>) =>
+      runCleanup(
+        { ...inputs('clean_ib', extra), resourceGroup: rg },
+        {
+          compute: emu.compute(),
+          calendar: fixtureCalendar(),
+          logger: new RecordingLogger(),
+          now: TODAY,
+        },
+      );
+    // Without a retention (production cleanup), leftovers are not looked for.
+    expect((await run({})).plan).toEqual([]);
+    const dry = await run({ 'older-than-days': '0' });
+    expect(dry.plan.map((e) => `${e.version}: ${e.reason}`).sort()).toEqual([
+      `capi-ubuntu-2404-${old}: image-builder build leftover (v0.1.50) built 2025-01-10, more than 0 days ago`,
+      `capi-windows-2022-containerd-${old}: image-builder build leftover built 2025-01-10, more than 0 days ago`,
+    ]);
+    expect((await run({ 'older-than-days': '90' })).plan).toEqual([]);
+    const real = await run({ 'older-than-days': '30', 'dry-run': 'false' });
+    expect(real.result?.failed).toEqual([]);
+    const left: string[] = [];
+    for await (const i of emu.compute().images.listByResourceGroup(rg)) left.push(i.name!);
+    expect(left.sort()).toEqual([
+      `capi-ubuntu-2204-${old}`,
+      `capi-ubuntu-2404-gen2-${running}`,
+      'golden-ubuntu',
+    ]);
+  });
+
   it.each([
     ['keep-patches', { 'keep-patches': '0' }],
     ['yank-reason', { yank: '1.31.2' }],

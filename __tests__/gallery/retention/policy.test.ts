@@ -101,7 +101,7 @@ describe('planRetention', () => {
           TODAY,
         ),
       ),
-    ).toEqual(['d/1.31.2 delete yank', 'd/1.31.1 keep keep']);
+    ).toEqual(['d/1.31.2 delete yank', 'd/1.31.1 keep yanked']);
   });
 
   it('skips versions not in a terminal state, and deletes old staging versions by age', () => {
@@ -133,5 +133,29 @@ describe('matches', () => {
     ['1.31.20', false],
   ])('%s → %s', (pattern, expected) => {
     expect(matches([pattern], { definition: 'capi-ubun2-2404', version: '1.31.2' })).toBe(expected);
+  });
+});
+
+describe('the dry-run table says what each version is', () => {
+  it('shows yanked, in-progress, failed and protected versions as such', () => {
+    const plan = planRetention(
+      [
+        v('d', '1.31.3', { provisioningState: 'Creating' }),
+        v('d', '1.31.2', { tags: { yanked: 'CVE-2025-0001' }, excludeFromLatest: true }),
+        v('d', '1.31.1', { provisioningState: 'Failed' }),
+        v('d', '1.31.0'),
+        v('d', '1.30.9'),
+      ],
+      policy({ protect: ['1.30.*'] }),
+      calendar,
+      TODAY,
+    );
+    expect(plan.map((e) => [e.version, e.action, e.rule, e.reason])).toEqual([
+      ['1.31.3', 'skip', 'in-progress', 'Creating: not in a terminal state'],
+      ['1.31.2', 'keep', 'yanked', 'yanked: CVE-2025-0001'],
+      ['1.31.1', 'keep', 'failed', 'Failed: not deleted by policy'],
+      ['1.31.0', 'keep', 'keep', 'no rule applies'],
+      ['1.30.9', 'keep', 'protect', 'protected by input protect'],
+    ]);
   });
 });

@@ -5,6 +5,8 @@
  * identifier, definition name and version name unless given.
  */
 import { InputError } from '../../common/errors.js';
+import { ATTESTATION_INPUTS, readAttestationSource } from '../shared/attestation-inputs.js';
+import type { AttestationSource } from '../../provenance/github.js';
 import { parseGalleryImageVersionId, RESOURCE_ID_FORMS } from '../../gallery/identifiers.js';
 import {
   checkName,
@@ -64,6 +66,7 @@ export const PROMOTE_INPUTS = [
   'if-exists',
   ...SHARING_INPUTS,
   'validation-report',
+  ...ATTESTATION_INPUTS,
   'timeout-minutes',
   'poll-interval-seconds',
 ] as const;
@@ -91,6 +94,8 @@ export type { PromoteEndOfLife } from '../../gallery/promote.js';
 /** promote's inputs: the promotion request and how to sign in to Azure. */
 export interface PromoteSettings extends PromoteRequest {
   readonly azure: AzureConnectionSettings;
+  /** `github-api-url`, `github-token`, `attestation-public-key`: where attestations are checked. */
+  readonly attestations?: AttestationSource;
 }
 
 export function getPromoteInputs(read: InputReader, now: Date): PromoteSettings {
@@ -134,6 +139,7 @@ export function getPromoteInputs(read: InputReader, now: Date): PromoteSettings 
     ifExists: getEnumInput(read, 'if-exists', IF_EXISTS_POLICIES, PROMOTE_DEFAULTS['if-exists']),
     sharing: readSharing(read, PROMOTE_DEFAULTS.sharing),
     ...optional('validationReport', getOptionalInput(read, 'validation-report')),
+    ...optional('attestations', readAttestationSource(read)),
     timeoutMinutes: getTimeoutMinutes(read, PROMOTE_DEFAULTS['timeout-minutes']),
     pollIntervalSeconds: getPollIntervalSeconds(read, PROMOTE_DEFAULTS['poll-interval-seconds']),
   };

@@ -30,6 +30,7 @@ export async function run(): Promise<void> {
       now,
       loadSupportCalendar: () => fetchSupportCalendar({ logger: actionsLogger }),
       provenance: url ? { 'published-by': url } : {},
+      ...(settings.attestations ? { attestations: settings.attestations } : {}),
     });
     setOutputs(PROMOTE, {
       'image-version-id': result.version.id,

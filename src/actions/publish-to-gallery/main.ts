@@ -14,6 +14,7 @@ import { PUBLISH_TO_GALLERY } from './spec.js';
 import { fetchSupportCalendar } from '../../kubernetes/fetch-support.js';
 import { getInputs } from './inputs.js';
 import { publish } from '../../gallery/publish.js';
+import { subjectDigestOf } from '../../provenance/subject.js';
 import { publishSummary } from './summary.js';
 
 /** publish-to-gallery: gallery, definition and version made sure of, from the given source. */
@@ -48,6 +49,8 @@ export async function run(): Promise<void> {
       'community-image-id': result.communityImageId,
       'image-reference': result.imageReference,
       created: String(result.version.created),
+      'content-digest': result.version.digest,
+      'subject-digest': subjectDigestOf(result.version.digest),
     });
     await writeSummary(publishSummary(settings, result));
   });

@@ -14,5 +14,7 @@ export const PUBLISH_TO_GALLERY = defineAction({
     'image-reference',
     'community-image-id',
     'created',
+    'content-digest',
+    'subject-digest',
   ],
 });

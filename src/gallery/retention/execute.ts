@@ -2,6 +2,7 @@ import { ConfigurationError } from '../../common/errors.js';
 import type { ComputeManagementClient } from '@azure/arm-compute';
 import type { Logger } from '../../common/logger.js';
 import { azureError, isNotFound } from '../../azure/errors.js';
+import { listVersions } from '../inventory/read.js';
 import type { InventoryVersion, PlanEntry } from './policy.js';
 
 export type CleanupApi = Pick<ComputeManagementClient, 'galleryImages' | 'galleryImageVersions'>;
@@ -42,34 +43,19 @@ export async function loadInventory(
     only.length === 0
       ? definitions
       : definitions.filter((d) => only.some((o) => o.toLowerCase() === d.toLowerCase()));
-  const lists = await Promise.all(
-    chosen.map(async (definition) => {
-      const out: InventoryVersion[] = [];
-      try {
-        for await (const v of api.galleryImageVersions.listByGalleryImage(
-          resourceGroup,
-          gallery,
-          definition,
-        )) {
-          out.push({
-            id: v.id!,
-            definition,
-            version: v.name!,
-            provisioningState: v.provisioningState ?? 'Unknown',
-            ...(v.publishingProfile?.publishedDate
-              ? { publishedDate: v.publishingProfile.publishedDate }
-              : {}),
-            tags: v.tags ?? {},
-            excludeFromLatest: v.publishingProfile?.excludeFromLatest ?? false,
-          });
-        }
-      } catch (err) {
-        throw azureError(err, `listing the versions of '${gallery}/${definition}'`);
-      }
-      return out;
+  // The same reading as the inventory's, so the plan sees versions as the catalog does.
+  const versions = (await listVersions(api, resourceGroup, gallery, chosen)).map(
+    (v): InventoryVersion => ({
+      id: v.id,
+      definition: v.definition,
+      version: v.version,
+      provisioningState: v.provisioningState ?? 'Unknown',
+      ...(v.publishedDate ? { publishedDate: v.publishedDate } : {}),
+      tags: v.tags,
+      excludeFromLatest: v.excludeFromLatest,
     }),
   );
-  return { definitions: chosen, versions: lists.flat() };
+  return { definitions: chosen, versions };
 }
 
 export interface ExecuteOptions {

@@ -79,6 +79,13 @@ const olderThan: Rule = (v, _minor, { policy, today }) =>
       ]
     : undefined;
 
+// Nothing to do, but say what the version is (as the inventory would).
+const yanked: Rule = (v) =>
+  v.tags.yanked !== undefined ? ['keep', `yanked: ${v.tags.yanked}`] : undefined;
+
+const failed: Rule = (v) =>
+  v.provisioningState === 'Failed' ? ['keep', 'Failed: not deleted by policy'] : undefined;
+
 /** The rules in order; `name` is the plan entry's `rule`, `needs` what it reads. */
 export const RULES: readonly { name: string; needs: string; decide: Rule }[] = [
   { name: 'protect', needs: 'input protect', decide: protect },
@@ -104,4 +111,6 @@ export const RULES: readonly { name: string; needs: string; decide: Rule }[] = [
     needs: 'input older-than-days, the published date, today',
     decide: olderThan,
   },
+  { name: 'yanked', needs: 'the yanked tag (describes; keeps)', decide: yanked },
+  { name: 'failed', needs: 'the provisioning state (describes; keeps)', decide: failed },
 ];
