@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { quoteValue } from '../../src/common/redact.js';
 import * as core from '@actions/core';
 import { InputError } from '../../src/common/errors.js';
 import {
@@ -32,7 +33,7 @@ function inputError(act: () => unknown, input: string, value: string): string {
   expect(caught).toBeInstanceOf(InputError);
   const error = caught as InputError;
   expect(error.input).toBe(input);
-  expect(error.message).toContain(`Invalid input '${input}': '${value}'.`);
+  expect(error.message).toContain(`Invalid input '${input}': '${quoteValue(value)}'.`);
   return error.message;
 }
 

@@ -282,6 +282,8 @@ describe('publish to the stand-in', () => {
     );
     const resumed = await publish(settings, publishContext(emu, settings));
     expect(resumed.version.action).toBe('finished');
+    // The same run resumed (one published-by): it finishes its own create, so it says created.
+    // Another run finishing it says not (the race below).
     expect(resumed.version.created).toBe(true);
     expect(await versionsOf('resume_gallery', 'capi-ubuntu-2404')).toEqual(['4.0.0']);
   });
@@ -295,11 +297,16 @@ describe('publish to the stand-in', () => {
       gallery: 'race_gallery',
     });
     await publish({ ...settings, imageVersion: '0.0.1' }, publishContext(emu, settings)); // gallery and definition in place
+    const otherRun = (ctx: ReturnType<typeof publishContext>) => ({
+      ...ctx,
+      provenance: { 'published-by': 'https://github.com/local/test/actions/runs/2' },
+    });
     const [a, b] = await Promise.all([
       publish(settings, publishContext(emu, settings)),
-      publish(settings, publishContext(emu, settings)),
+      publish(settings, otherRun(publishContext(emu, settings))),
     ]);
     expect([a.version.action, b.version.action].sort()).toEqual(['created', 'finished']);
+    expect([a.version.created, b.version.created].sort()).toEqual([false, true]);
     expect((await versionsOf('race_gallery', 'capi-ubuntu-2404')).sort()).toEqual([
       '0.0.1',
       '5.0.0',

@@ -33,12 +33,45 @@ export function regionsAreKnownFor(armEndpoint: string): boolean {
   return CHECKED_HOSTS.includes(host) || host === 'localhost' || /^127\.|^\[?::1\]?$/.test(host);
 }
 
-/** @throws InputError naming `input` when `region` is no Azure region. */
+/** The cloud a region belongs to; regions of one cloud do not exist in another. */
+export function cloudOfRegion(region: string): Cloud {
+  const name = normalizeRegionName(region);
+  if (/^(usgov|usdod)/.test(name)) return 'Azure US Government';
+  if (name.startsWith('china')) return 'Azure China';
+  return 'Azure public cloud';
+}
+
+type Cloud = 'Azure public cloud' | 'Azure US Government' | 'Azure China';
+
+/** The cloud an ARM endpoint belongs to; the local stand-in plays the public cloud. */
+function cloudOfEndpoint(armEndpoint: string): Cloud | undefined {
+  const host = new URL(armEndpoint).hostname.toLowerCase();
+  if (host === 'management.usgovcloudapi.net') return 'Azure US Government';
+  if (host === 'management.chinacloudapi.cn') return 'Azure China';
+  return regionsAreKnownFor(armEndpoint) ? 'Azure public cloud' : undefined;
+}
+
+/**
+ * @throws InputError naming `input` when `region` is no Azure region, or a region of another
+ * cloud than `arm-endpoint`'s (Azure would answer with an error about the resource group).
+ */
 export function checkKnownRegion(input: string, region: string, armEndpoint: string): void {
-  if (!regionsAreKnownFor(armEndpoint) || KNOWN_REGIONS.has(normalizeRegionName(region))) return;
-  throw new InputError(
-    input,
-    region,
-    "Expected an Azure region name such as 'eastus' or 'westeurope' (see 'az account list-locations -o table').",
-  );
+  if (!regionsAreKnownFor(armEndpoint)) return;
+  if (!KNOWN_REGIONS.has(normalizeRegionName(region))) {
+    throw new InputError(
+      input,
+      region,
+      "Expected an Azure region name such as 'eastus' or 'westeurope' (see 'az account list-locations -o table').",
+    );
+  }
+  const cloud = cloudOfRegion(region);
+  const endpointCloud = cloudOfEndpoint(armEndpoint);
+  if (endpointCloud !== undefined && cloud !== endpointCloud) {
+    throw new InputError(
+      input,
+      region,
+      `It is a region of ${cloud}, but input 'arm-endpoint' (${armEndpoint}) is ${endpointCloud}'s. ` +
+        `Expected a region of ${endpointCloud}, or the arm-endpoint and authority-host of ${cloud}.`,
+    );
+  }
 }

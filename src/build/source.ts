@@ -13,6 +13,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { InputError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
+import { redactCredentials } from '../common/redact.js';
+import { parseUrlInput, type UrlInput } from '../common/url-input.js';
 import { formatBytes, formatDuration } from './progress.js';
 
 export const CHECKSUM_ALGORITHMS = ['sha256', 'sha512'] as const;
@@ -84,14 +86,13 @@ export async function resolveSource(
   options: ResolveSourceOptions,
 ): Promise<SourceFile> {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) {
-    if (!/^https:\/\//i.test(location)) {
-      throw new InputError(
-        options.input,
-        location,
+    // A SAS token is how such a URL is usually shared: accepted, masked, never shown.
+    const url = parseUrlInput(options.input, location, {
+      query: 'sas',
+      expected:
         'Expected a local path or an https:// URL; plain http and other schemes are refused.',
-      );
-    }
-    return download(location, options);
+    });
+    return download(url, options);
   }
   const path = resolve(location);
   const size = await readableFileSize(options.input, location, path);
@@ -150,7 +151,8 @@ function checkDigest(actual: string, expected: Checksum, options: ResolveSourceO
   }
 }
 
-async function download(url: string, options: ResolveSourceOptions): Promise<SourceFile> {
+async function download(source: UrlInput, options: ResolveSourceOptions): Promise<SourceFile> {
+  const { href, display: url } = source;
   const checksum = options.checksum;
   if (!checksum) {
     throw new InputError(
@@ -161,14 +163,15 @@ async function download(url: string, options: ResolveSourceOptions): Promise<Sou
     );
   }
   const fetchImpl = options.fetch ?? (globalThis.fetch as Fetch);
-  const name = basename(new URL(url).pathname) || 'download';
+  const name = basename(new URL(href).pathname) || 'download';
   const path = join(options.workDir, `download-${name}`);
   options.logger.info(`Downloading ${url}.`);
   let response: Response;
   try {
-    response = await fetchImpl(url);
+    response = await fetchImpl(href);
   } catch (err) {
-    throw new Error(`Downloading ${options.input} ${url} failed: ${(err as Error).message}`, {
+    const reason = redactCredentials((err as Error).message);
+    throw new Error(`Downloading ${options.input} ${url} failed: ${reason}`, {
       cause: err,
     });
   }

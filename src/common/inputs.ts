@@ -5,6 +5,7 @@
  * the value and says what is expected; nothing here talks to Azure.
  */
 import { InputError } from './errors.js';
+import { parseUrlInput } from './url-input.js';
 import {
   checkName,
   isGuid,
@@ -152,19 +153,13 @@ export function getDateInput(read: InputReader, name: string, now: Date): IsoDat
 /**
  * An absolute `https:` URL without credentials, query or fragment, returned without a trailing
  * slash so that paths can be appended. Plain http is refused: the Azure SDK will not send a
- * bearer token over it.
+ * bearer token over it. Parsed by the one URL parser, which masks whatever secret it holds.
  */
 export function parseHttpsUrl(name: string, value: string): string {
-  let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch {
-    url = undefined;
-  }
-  const plain = url && !url.username && !url.password && !url.search && !url.hash;
-  if (!url || url.protocol !== 'https:' || !plain) {
-    throw new InputError(name, value, 'Expected an https:// URL without credentials or query.');
-  }
+  const url = parseUrlInput(name, value, {
+    query: 'none',
+    expected: 'Expected an https:// URL without credentials or query.',
+  });
   return url.href.replace(/\/+$/, '');
 }
 

@@ -3,6 +3,7 @@ import { ConfigurationError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { azureError, isNotFound } from '../azure/errors.js';
 import type { WaitOptions } from './ensure-gallery.js';
+import { ensureResource } from './ensure-resource.js';
 import type { Architecture, HyperVGeneration, OsType, SecurityType } from './names.js';
 
 export type DefinitionApi = Pick<ComputeManagementClient, 'galleryImages'>;
@@ -50,35 +51,43 @@ export async function ensureImageDefinition(
   logger: Logger,
   wait: WaitOptions,
 ): Promise<EnsuredDefinition> {
-  let existing: GalleryImage | undefined;
-  try {
-    existing = await api.galleryImages.get(spec.resourceGroup, spec.gallery, spec.name);
-  } catch (err) {
-    if (!isNotFound(err)) throw azureError(err, `reading image definition '${spec.name}'`);
-  }
-  if (existing) {
-    const differences = definitionDifferences(existing, spec);
-    if (differences.length > 0) {
-      throw new ConfigurationError(
-        `Image definition '${spec.name}' in gallery '${spec.gallery}' exists with different fixed properties:\n` +
-          differences.map((d) => `  - ${d}`).join('\n') +
-          `\nThese cannot change after creation. Fix the inputs or publish to a new definition name.`,
-      );
-    }
-    logger.info(`Image definition '${spec.name}' exists with the expected properties.`);
-    return { id: existing.id!, created: false };
-  }
-  logger.info(
-    `Creating image definition '${spec.name}' (${spec.osType}, ${spec.hyperVGeneration}, ${spec.architecture}, ${spec.securityType}).`,
+  const ensured = await ensureResource<GalleryImage>(
+    {
+      what: `image definition '${spec.name}'`,
+      get: async () => {
+        try {
+          return await api.galleryImages.get(spec.resourceGroup, spec.gallery, spec.name);
+        } catch (err) {
+          if (isNotFound(err)) return undefined;
+          throw azureError(err, `reading image definition '${spec.name}'`);
+        }
+      },
+      create: () => {
+        logger.info(
+          `Creating image definition '${spec.name}' (${spec.osType}, ${spec.hyperVGeneration}, ${spec.architecture}, ${spec.securityType}).`,
+        );
+        return api.galleryImages.createOrUpdate(
+          spec.resourceGroup,
+          spec.gallery,
+          spec.name,
+          definitionBody(spec),
+          { updateIntervalInMs: wait.pollIntervalMs },
+        );
+      },
+      check: (existing) => {
+        const differences = definitionDifferences(existing, spec);
+        if (differences.length > 0) {
+          throw new ConfigurationError(
+            `Image definition '${spec.name}' in gallery '${spec.gallery}' exists with different fixed properties:\n` +
+              differences.map((d) => `  - ${d}`).join('\n') +
+              `\nThese cannot change after creation. Fix the inputs or publish to a new definition name.`,
+          );
+        }
+      },
+    },
+    { logger, pollIntervalMs: wait.pollIntervalMs },
   );
-  const created = await api.galleryImages
-    .createOrUpdate(spec.resourceGroup, spec.gallery, spec.name, definitionBody(spec), {
-      updateIntervalInMs: wait.pollIntervalMs,
-    })
-    .catch((err: unknown) => {
-      throw azureError(err, `creating image definition '${spec.name}'`);
-    });
-  return { id: created.id!, created: true };
+  return { id: ensured.resource.id!, created: ensured.created };
 }
 
 export function definitionBody(spec: DefinitionSpec): GalleryImage {

@@ -1,7 +1,8 @@
 import type { ComputeManagementClient, Gallery } from '@azure/arm-compute';
 import { ConfigurationError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
-import { azureError, isNotFound } from '../azure/errors.js';
+import { azureError, isNotFound, statusOf } from '../azure/errors.js';
+import { ensureResource } from './ensure-resource.js';
 
 export type GalleryApi = Pick<ComputeManagementClient, 'galleries' | 'gallerySharingProfile'>;
 
@@ -47,30 +48,43 @@ export async function ensureGallery(
   wait: WaitOptions,
 ): Promise<EnsuredGallery> {
   const lro = { updateIntervalInMs: wait.pollIntervalMs };
-  let gallery = await getGallery(api, spec);
-  let created = false;
-  if (!gallery) {
-    logger.info(
-      `Creating ${spec.community ? 'community' : 'private'} gallery '${spec.name}' in ${spec.location}.`,
-    );
-    gallery = await api.galleries
-      .createOrUpdate(spec.resourceGroup, spec.name, galleryBody(spec), lro)
-      .catch((err: unknown) => {
-        throw azureError(err, `creating gallery '${spec.name}'`);
-      });
-    created = true;
-  } else {
-    checkSharing(gallery, spec);
-    logger.info(`Gallery '${spec.name}' exists.`);
-  }
-  const info = gallery.sharingProfile?.communityGalleryInfo;
-  if (spec.community && info?.communityGalleryEnabled !== true) {
+  const ensured = await ensureResource<Gallery>(
+    {
+      what: `gallery '${spec.name}'`,
+      get: () => getGallery(api, spec),
+      create: () => {
+        logger.info(
+          `Creating ${spec.community ? 'community' : 'private'} gallery '${spec.name}' in ${spec.location}.`,
+        );
+        return api.galleries.createOrUpdate(spec.resourceGroup, spec.name, galleryBody(spec), lro);
+      },
+      check: (existing) => checkSharing(existing, spec),
+    },
+    { logger, pollIntervalMs: wait.pollIntervalMs },
+  );
+  let gallery = ensured.resource;
+  const created = ensured.created;
+  // Racing runs both find sharing not enabled yet; the loser's share POST answers 409.
+  for (let attempt = 0; ; attempt++) {
+    const info = gallery.sharingProfile?.communityGalleryInfo;
+    if (!spec.community || info?.communityGalleryEnabled === true) break;
     logger.info(`Enabling community sharing of gallery '${spec.name}'.`);
-    await api.gallerySharingProfile
-      .update(spec.resourceGroup, spec.name, { operationType: 'EnableCommunity' }, lro)
-      .catch((err: unknown) => {
+    try {
+      await api.gallerySharingProfile.update(
+        spec.resourceGroup,
+        spec.name,
+        { operationType: 'EnableCommunity' },
+        lro,
+      );
+    } catch (err) {
+      if (statusOf(err) !== 409 || attempt >= 20) {
         throw azureError(err, `enabling community sharing of gallery '${spec.name}'`);
-      });
+      }
+      logger.info(
+        `Another run is changing gallery '${spec.name}' (409 Conflict); reading it again.`,
+      );
+      await new Promise((done) => setTimeout(done, wait.pollIntervalMs));
+    }
     gallery = (await getGallery(api, spec)) ?? gallery;
   }
   const publicName = gallery.sharingProfile?.communityGalleryInfo?.publicNames?.[0];

@@ -1,11 +1,10 @@
 import type { GalleryImageVersion, TargetRegion as AzureTargetRegion } from '@azure/arm-compute';
 import { ConfigurationError } from '../common/errors.js';
-import type { Logger } from '../common/logger.js';
 import { azureError, isNotFound, statusOf } from '../azure/errors.js';
 import { normalizeRegionName } from './names.js';
 import type { VersionApi, VersionContext, VersionSource, VersionSpec } from './version-spec.js';
 import { describeReplication, waitForVersion } from './wait-version.js';
-import type { RegionProgress } from './wait-version.js';
+import type { Operation, RegionProgress } from './wait-version.js';
 
 /** The tag that records what a version was made from, so a re-run can tell same from different. */
 export const DIGEST_TAG = 'content-digest';
@@ -50,16 +49,17 @@ export async function ensureImageVersion(
   for (let round = 0; round < 5; round++) {
     const existing = await getVersion(api, spec);
     if (!existing) {
+      let operation: Operation;
       try {
-        await submitCreate(api, spec, ctx.logger);
+        operation = await submitCreate(api, spec, ctx);
       } catch (err) {
         if (statusOf(err) === 409) {
-          ctx.logger.info(`Another run is writing ${name}; waiting for it instead.`);
+          ctx.logger.info(`Another run is writing ${name} (409 Conflict); waiting for it instead.`);
           continue;
         }
         throw azureError(err, `creating image version ${name}`);
       }
-      const done = await waitForVersion(api, spec, deadline, ctx);
+      const done = await waitForVersion(api, spec, deadline, ctx, { operation });
       return outcome(done, spec, 'created');
     }
     const state = existing.provisioningState;
@@ -119,8 +119,16 @@ async function getVersion(
   }
 }
 
-/** Sends the PUT and returns once Azure accepted it; `waitForVersion` follows replication. */
-async function submitCreate(api: VersionApi, spec: VersionSpec, logger: Logger): Promise<void> {
+/**
+ * Sends the PUT and returns once Azure accepted it; `waitForVersion` follows replication and,
+ * should the version end Failed, asks the returned operation for Azure's reason.
+ */
+async function submitCreate(
+  api: VersionApi,
+  spec: VersionSpec,
+  ctx: VersionContext,
+): Promise<Operation> {
+  const logger = ctx.logger;
   logger.info(
     `Creating image version ${spec.gallery}/${spec.definition}/${spec.version} from ${describeSource(spec.source)}.`,
   );
@@ -130,8 +138,10 @@ async function submitCreate(api: VersionApi, spec: VersionSpec, logger: Logger):
     spec.definition,
     spec.version,
     versionBody(spec),
+    { updateIntervalInMs: ctx.pollIntervalMs },
   );
   await poller.submitted();
+  return () => poller.pollUntilDone();
 }
 
 export function versionBody(spec: VersionSpec): GalleryImageVersion {
@@ -226,12 +236,13 @@ async function replace(
   ctx.logger.warning(`Replacing ${name}: it will be missing until the new version has replicated.`);
   const start = ctx.clock.now();
   await deleteVersion(api, spec, ctx);
+  let operation: Operation;
   try {
-    await submitCreate(api, spec, ctx.logger);
+    operation = await submitCreate(api, spec, ctx);
   } catch (err) {
     throw azureError(err, `re-creating image version ${name} (the old one is already deleted)`);
   }
-  const done = await waitForVersion(api, spec, deadline, ctx);
+  const done = await waitForVersion(api, spec, deadline, ctx, { operation });
   const gapMs = ctx.clock.now() - start;
   ctx.logger.warning(
     `${name} was unavailable for ${Math.round(gapMs / 1000)} s while it was replaced.`,
@@ -261,8 +272,20 @@ function outcome(
   return {
     id: version.id!,
     action,
-    created: action === 'created' || action === 'finished' || action === 'replaced',
+    // Exactly one run creates a version: one that found another run's create and waited for it
+    // ('finished') reports created=false, as does every run that found it done. A re-run of the
+    // run whose create it found (a cancelled or killed attempt) finishes its own work: true.
+    created:
+      action === 'created' ||
+      action === 'replaced' ||
+      (action === 'finished' && sameRun(version.tags?.['published-by'], spec.tags['published-by'])),
     regions: describeReplication(version, spec),
     digest: version.tags?.[DIGEST_TAG] ?? spec.digest,
   };
+}
+
+/** Whether two `published-by` run URLs name the same workflow run, whatever the attempt. */
+function sameRun(a: string | undefined, b: string | undefined): boolean {
+  const run = (url: string) => url.replace(/\/attempts\/\d+$/, '');
+  return a !== undefined && b !== undefined && run(a) === run(b);
 }

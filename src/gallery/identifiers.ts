@@ -6,6 +6,7 @@
  * gallery image version ID.
  */
 import { InputError } from '../common/errors.js';
+import { maskCredentialsIn, parseUrlInput } from '../common/url-input.js';
 import {
   galleryNameRule,
   imageDefinitionNameRule,
@@ -251,6 +252,7 @@ export function parseImageSource(
   storageAccountId: string | undefined,
   inputs: ImageSourceInputs = { source: 'source', storageAccountId: 'source-storage-account-id' },
 ): ImageSource {
+  maskCredentialsIn(source);
   if (/[\s,]/.test(source)) {
     throw new InputError(inputs.source, source, `Expected exactly one source: ${SOURCE_FORMS}.`);
   }
@@ -281,14 +283,10 @@ function parseVhdSource(
   storageAccountId: string | undefined,
   inputs: ImageSourceInputs,
 ): ImageSource {
-  const url = URL.canParse(source) ? new URL(source) : undefined;
-  const redacted = url?.search ? `${source.split('?')[0]}?<redacted>` : source;
-  const path = url?.pathname.split('/').filter((part) => part !== '') ?? [];
-  const valid =
-    url?.protocol === 'https:' && !url.search && !url.hash && !url.username && path.length >= 2;
-  if (!valid) {
-    throw new InputError(inputs.source, redacted, `Expected ${SOURCE_FORMS}, without a query.`);
-  }
+  const expected = `Expected ${SOURCE_FORMS}, without a query.`;
+  const url = new URL(parseUrlInput(inputs.source, source, { query: 'none', expected }).href);
+  const path = url.pathname.split('/').filter((part) => part !== '');
+  if (path.length < 2) throw new InputError(inputs.source, source, expected);
   if (storageAccountId === undefined) {
     throw new InputError(
       inputs.storageAccountId,

@@ -94,6 +94,13 @@ export async function promote(
 ): Promise<PromoteResult> {
   const { compute } = ctx.clients;
   const s = settings.source;
+  // Read before any call to Azure: a report that is not there fails the run before sign-in.
+  const reportTags = settings.validationReport
+    ? {
+        'validation-report-sha256': await fileSha256(settings.validationReport),
+        ...(await imageBuilderTags(settings.validationReport)),
+      }
+    : {};
   const [sourceVersion, sourceDefinition] = await Promise.all([
     compute.galleryImageVersions
       .get(s.resourceGroup, s.gallery, s.imageDefinition, s.version)
@@ -147,10 +154,7 @@ export async function promote(
   const provenance: Record<string, string> = { ...ctx.provenance, 'promoted-from': s.id };
   if (ctx.provenance['published-by']) provenance['promoted-by'] = ctx.provenance['published-by'];
   delete provenance['published-by'];
-  if (settings.validationReport) {
-    provenance['validation-report-sha256'] = await fileSha256(settings.validationReport);
-    Object.assign(provenance, await imageBuilderTags(settings.validationReport));
-  }
+  Object.assign(provenance, reportTags);
   const result = await publish(publishSettings, {
     ...ctx,
     digest: sourceVersion.tags?.[DIGEST_TAG] ?? `source:${s.id.toLowerCase()}`,

@@ -1,3 +1,4 @@
+import type { ComputeManagementClient } from '@azure/arm-compute';
 import type { AzureClients } from '../azure/clients.js';
 import { ensureResourceGroup } from '../azure/resource-group.js';
 import type { Logger } from '../common/logger.js';
@@ -87,10 +88,17 @@ export async function publish(
     ctx.logger,
     wait,
   );
-  const version = await ensureImageVersion(
+  const version = await withDefinitionRollback(
     compute,
-    versionSpec(settings, digest, tags, endOfLifeDate),
-    { logger: ctx.logger, clock: ctx.clock, pollIntervalMs: ctx.pollIntervalMs },
+    settings,
+    definition.created,
+    ctx.logger,
+    () =>
+      ensureImageVersion(compute, versionSpec(settings, digest, tags, endOfLifeDate), {
+        logger: ctx.logger,
+        clock: ctx.clock,
+        pollIntervalMs: ctx.pollIntervalMs,
+      }),
   );
 
   const publicName = gallery.publicName;
@@ -219,4 +227,51 @@ function boundTags(tags: Record<string, string>): Record<string, string> {
   return Object.fromEntries(
     Object.entries(tags).map(([k, v]) => [k, v.length > 256 ? `${v.slice(0, 253)}...` : v]),
   );
+}
+
+/**
+ * A definition this run created is removed again when its first version could not be made (a
+ * promotion whose staging source was deleted mid-copy, say): an empty definition in a production
+ * gallery is shown to everyone and fixes osType, generation and identifier for no version. Only
+ * an empty definition goes: a Failed version left in it is for the re-run to find.
+ */
+async function withDefinitionRollback<T>(
+  compute: Pick<ComputeManagementClient, 'galleryImages' | 'galleryImageVersions'>,
+  settings: Pick<PublishRequest, 'resourceGroup' | 'gallery' | 'imageDefinition' | 'imageVersion'>,
+  createdByThisRun: boolean,
+  logger: Logger,
+  makeVersion: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await makeVersion();
+  } catch (err) {
+    if (createdByThisRun) {
+      await removeDefinitionIfEmpty(compute, settings, logger).catch((cleanup: unknown) => {
+        logger.warning(
+          `Image definition '${settings.imageDefinition}' was created by this run and is left behind: removing it failed (${(cleanup as Error).message}).`,
+        );
+      });
+    }
+    throw err;
+  }
+}
+
+async function removeDefinitionIfEmpty(
+  compute: Pick<ComputeManagementClient, 'galleryImages' | 'galleryImageVersions'>,
+  s: Pick<PublishRequest, 'resourceGroup' | 'gallery' | 'imageDefinition' | 'imageVersion'>,
+  logger: Logger,
+): Promise<void> {
+  const versions = [];
+  for await (const v of compute.galleryImageVersions.listByGalleryImage(
+    s.resourceGroup,
+    s.gallery,
+    s.imageDefinition,
+  ))
+    versions.push(v);
+  // A Failed version stays: a re-run finds it and says what to do (if-exists: replace).
+  if (versions.length > 0) return;
+  logger.warning(
+    `Removing image definition '${s.imageDefinition}', which this run created: no version could be made in it.`,
+  );
+  await compute.galleryImages.delete(s.resourceGroup, s.gallery, s.imageDefinition);
 }

@@ -3,6 +3,9 @@ import { normalizeRegionName } from './names.js';
 import { azureError, isNotFound } from '../azure/errors.js';
 import type { VersionApi, VersionContext, VersionSpec } from './version-spec.js';
 
+/** What Azure says when an operation ends; read only if the version ends Failed. */
+export type Operation = () => Promise<unknown>;
+
 /** One target region as the summary shows it. */
 export interface RegionProgress {
   region: string;
@@ -22,7 +25,7 @@ export async function waitForVersion(
   spec: VersionSpec,
   deadline: number,
   ctx: VersionContext,
-  options: { allowGone?: boolean; allowFailed?: boolean } = {},
+  options: { allowGone?: boolean; allowFailed?: boolean; operation?: Operation } = {},
 ): Promise<GalleryImageVersion> {
   const name = `${spec.gallery}/${spec.definition}/${spec.version}`;
   let last = '';
@@ -56,9 +59,11 @@ export async function waitForVersion(
         ?.filter((s) => s.state === 'Failed')
         .map((s) => s.details)
         .filter(Boolean);
+      const reason = await operationError(options.operation);
       throw new Error(
         `Image version ${name} failed${failed.length ? ` to replicate to ${failed.join(', ')}` : ''}.` +
           (details?.length ? ` ${details.join(' ')}` : '') +
+          (reason && !details?.some((d) => d && reason.includes(d)) ? ` Azure: ${reason}` : '') +
           ` Set input 'if-exists' to 'replace' to publish it again.`,
       );
     }
@@ -91,4 +96,16 @@ export function describeReplication(
       progress: s?.progress ?? (done ? 100 : 0),
     };
   });
+}
+
+/** Azure's reason for a failed operation (its `error.code` and message), when we started it. */
+async function operationError(operation: Operation | undefined): Promise<string | undefined> {
+  if (!operation) return undefined;
+  try {
+    await operation();
+    return undefined;
+  } catch (err) {
+    const e = err as { code?: string; message?: string };
+    return [e.code, e.message].filter(Boolean).join(': ') || String(err);
+  }
 }

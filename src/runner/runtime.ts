@@ -4,18 +4,24 @@ import type { AzureClients } from '../azure/clients.js';
 import { createCredential } from '../azure/credentials.js';
 import type { AzureSignIn, SignedInCredential } from '../azure/credentials.js';
 import { ConfigurationError } from '../common/errors.js';
+import { escapeLogText } from '../common/log-escape.js';
 import type { Logger } from '../common/logger.js';
 import type { PackerSignInRequest } from '../build/packer/sign-in.js';
 import type { Provenance } from '../common/provenance.js';
+import { redactCredentials } from '../common/redact.js';
+import { setSecretMasker } from '../common/secrets.js';
 import { type ActionSpec, declaredOutputs } from './spec.js';
 
-/** Domain code's Logger, writing to the job log through @actions/core. */
+/**
+ * Domain code's Logger, writing to the job log through @actions/core. Every line goes through
+ * the one escape, so no value (a reason, a URL, a tool's output) can forge a workflow command.
+ */
 export const actionsLogger: Logger = {
-  debug: (m) => core.debug(m),
-  info: (m) => core.info(m),
-  warning: (m) => core.warning(m),
-  error: (m) => core.error(m),
-  group: (name, fn) => core.group(name, fn),
+  debug: (m) => core.debug(escapeLogText(m)),
+  info: (m) => core.info(escapeLogText(m)),
+  warning: (m) => core.warning(escapeLogText(m)),
+  error: (m) => core.error(escapeLogText(m)),
+  group: (name, fn) => core.group(escapeLogText(name), fn),
 };
 
 /**
@@ -23,12 +29,16 @@ export const actionsLogger: Logger = {
  * message alone; anything else is a bug or an outage, so the stack goes to the debug log.
  */
 export async function runAction(body: () => Promise<void>): Promise<void> {
+  // Secrets found while inputs are parsed (a SAS, user info) are masked before any line is logged.
+  setSecretMasker((secret) => core.setSecret(secret));
   try {
     await body();
   } catch (err) {
     const error = err instanceof Error ? err : new Error(String(err));
-    if (!(error instanceof ConfigurationError) && error.stack) core.debug(error.stack);
-    core.setFailed(error.message);
+    if (!(error instanceof ConfigurationError) && error.stack) {
+      core.debug(escapeLogText(redactCredentials(error.stack)));
+    }
+    core.setFailed(escapeLogText(redactCredentials(error.message)));
   }
 }
 
@@ -48,7 +58,7 @@ export function setOutputs<O extends string>(
 /** Appends markdown to the job summary; a runner without a summary file just logs it. */
 export async function writeSummary(markdown: string): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) {
-    core.info(markdown);
+    actionsLogger.info(markdown);
     return;
   }
   await core.summary.addRaw(markdown, true).write();
@@ -112,5 +122,6 @@ export function azureForAction(azure: AzureSignIn, action: string): AzureClients
     azure,
     signInFromRunner(azure).credential,
     `compute-gallery-actions/${action}`,
+    actionsLogger,
   );
 }

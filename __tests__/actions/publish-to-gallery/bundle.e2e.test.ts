@@ -208,6 +208,11 @@ describe('a publish killed mid-wait', () => {
       });
       const env = {
         ...runnerEnv(),
+        // The same workflow run as the re-run below (runBundle's), attempt 1: a re-run
+        // finishes its own create and says created.
+        GITHUB_REPOSITORY: 'smoke/compute-gallery-actions',
+        GITHUB_RUN_ID: '1',
+        GITHUB_RUN_ATTEMPT: '1',
         ...Object.fromEntries(
           Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v]),
         ),

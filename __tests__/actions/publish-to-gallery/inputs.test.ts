@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { quoteValue } from '../../../src/common/redact.js';
 import { InputError } from '../../../src/common/errors.js';
 import {
   getInputs,
@@ -540,7 +541,7 @@ describe('getInputs with bad inputs', () => {
     expect(caught).toBeInstanceOf(InputError);
     const error = caught as InputError;
     expect(error.input).toBe(input);
-    expect(error.message).toContain(`Invalid input '${input}': '${value}'. `);
+    expect(error.message).toContain(`Invalid input '${input}': '${quoteValue(value)}'. `);
     expect(error.message).toMatch(/'\. \S.+\S$/s);
   });
 

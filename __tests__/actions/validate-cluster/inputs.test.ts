@@ -163,3 +163,19 @@ describe('validate-cluster cluster-mode inputs', () => {
     );
   });
 });
+
+describe('validate-cluster inputs for mode cluster given in mode vm', () => {
+  it('refuses keep-on-failure: true (nothing would be kept)', () => {
+    const err = failure({ mode: 'vm', 'keep-on-failure': 'true' });
+    expect(err.input).toBe('keep-on-failure');
+    expect(err.message).toMatch(/Only with mode: cluster/);
+  });
+
+  it('names a kubeconfig and other cluster files as ignored, without reading them', () => {
+    expect(read({ kubeconfig: 'missing/kubeconfig', 'cni-manifest': 'calico.yaml' })).toMatchObject(
+      { mode: 'vm', ignoredClusterInputs: ['kubeconfig', 'cni-manifest'] },
+    );
+    expect(read({})).not.toHaveProperty('ignoredClusterInputs');
+    expect(read({ 'keep-on-failure': 'false' })).not.toHaveProperty('ignoredClusterInputs');
+  });
+});

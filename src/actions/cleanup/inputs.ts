@@ -78,6 +78,17 @@ export function getCleanupInputs(read: InputReader): CleanupSettings {
       'Required with yank: it is recorded on the version so users know why it was pulled.',
     );
   }
+  const deleteYanked = getBooleanInput(read, 'yank-delete', CLEANUP_DEFAULTS['yank-delete']);
+  const everything = yank.find((p) => /^([^/]*\/)?[*.]*\*[*.]*$/.test(p));
+  if (everything !== undefined && deleteYanked) {
+    // A yank pulls a broken version; deleting every version, the newest included, is never
+    // what that means, and is one typo away from an empty gallery. Retention inputs do that.
+    throw new InputError(
+      'yank',
+      everything,
+      "With yank-delete: true this deletes every version, the newest included. Name the broken versions (such as '1.31.2' or '1.31.*'), or use keep-minors/keep-patches to retire old ones.",
+    );
+  }
   const keepPatches = count('keep-patches', 1000);
   const keepMinors = count('keep-minors', 100);
   if (keepPatches === 0)
@@ -104,7 +115,7 @@ export function getCleanupInputs(read: InputReader): CleanupSettings {
       ...optional('olderThanDays', count('older-than-days', 3650)),
       protect: getListInput(read, 'protect').map((p) => checkPattern('protect', p)),
       yank: yank.map((p) => checkPattern('yank', p)),
-      deleteYanked: getBooleanInput(read, 'yank-delete', CLEANUP_DEFAULTS['yank-delete']),
+      deleteYanked,
     },
     ...optional('blobContainerUrl', readContainerUrl(read)),
     yankReason,

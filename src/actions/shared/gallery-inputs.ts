@@ -4,6 +4,8 @@
  */
 import { checkKnownRegion } from '../../azure/regions.js';
 import { InputError } from '../../common/errors.js';
+import { holdsCredentials } from '../../common/redact.js';
+import { maskCredentialsIn, parseUrlInput } from '../../common/url-input.js';
 import {
   checkName,
   MAX_REPLICAS_PER_REGION,
@@ -130,7 +132,7 @@ const COMMUNITY_INPUTS = {
     checkName(publicNamePrefixRule, 'public-name-prefix', value),
   'publisher-uri': (value: string) => parseWebUrl('publisher-uri', value),
   'publisher-contact': (value: string) => parseEmail('publisher-contact', value),
-  eula: (value: string) => value,
+  eula: (value: string) => parseEula('eula', value),
 } as const;
 
 /**
@@ -167,11 +169,21 @@ export function readSharing(read: InputReader, defaultMode: SharingMode): Sharin
   return { kind: 'community', publicNamePrefix, publisherUri, publisherContact, eula };
 }
 
-/** An absolute http(s) URL: the publisher's web site, shown as a link. */
+/** An absolute http(s) URL: the publisher's web site, shown to everyone as a link. */
 function parseWebUrl(name: string, value: string): string {
-  const url = URL.canParse(value) ? new URL(value) : undefined;
-  if (url?.protocol !== 'https:' && url?.protocol !== 'http:') {
-    throw new InputError(name, value, 'Expected a web address such as https://example.com.');
+  parseUrlInput(name, value, {
+    query: 'public',
+    schemes: ['https:', 'http:'],
+    expected: 'Expected a web address such as https://example.com, without credentials.',
+  });
+  return value;
+}
+
+/** Licence text or a link to it; Azure shows it to everyone, so it holds no credentials. */
+function parseEula(name: string, value: string): string {
+  if (holdsCredentials(value)) {
+    maskCredentialsIn(value);
+    throw new InputError(name, value, 'Expected licence text or a link without credentials.');
   }
   return value;
 }

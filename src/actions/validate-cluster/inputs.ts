@@ -109,6 +109,8 @@ export interface ValidateClusterSettings {
   readonly pollIntervalSeconds: number;
   /** Cluster mode only. */
   readonly cluster?: ClusterInputs;
+  /** In VM mode: the cluster-mode inputs given all the same, which the run ignores (warned of). */
+  readonly ignoredClusterInputs?: string[];
 }
 
 /** The cluster-mode inputs, as given; their files are read by {@link loadClusterInputs}. */
@@ -169,7 +171,29 @@ export function getInputs(read: InputReader): ValidateClusterSettings {
       VALIDATE_POLL_MAX_SECONDS,
     ),
     ...optional('cluster', readClusterInputs(read)),
+    ...optional('ignoredClusterInputs', ignoredInVmMode(read)),
   };
+}
+
+/** Cluster-mode inputs a reusable workflow may pass whatever the mode (a kubeconfig secret). */
+const CLUSTER_ONLY_INPUTS = ['kubeconfig', 'cluster-template', 'cni-manifest'] as const;
+
+/**
+ * In VM mode: `keep-on-failure: true` is refused (it asks to keep a cluster that is never made,
+ * and no VM is kept either); the cluster's files are ignored and named, since workflows pass a
+ * kubeconfig secret to every mode (image.yml does).
+ */
+function ignoredInVmMode(read: InputReader): string[] | undefined {
+  if (getEnumInput(read, 'mode', MODES, VALIDATE_CLUSTER_DEFAULTS.mode) !== 'vm') return undefined;
+  if (getBooleanInput(read, 'keep-on-failure', VALIDATE_CLUSTER_DEFAULTS['keep-on-failure'])) {
+    throw new InputError(
+      'keep-on-failure',
+      'true',
+      'Only with mode: cluster. In mode: vm the test VM and its resources are always deleted; set mode: cluster or leave keep-on-failure unset.',
+    );
+  }
+  const given = CLUSTER_ONLY_INPUTS.filter((name) => getOptionalInput(read, name) !== undefined);
+  return given.length ? given : undefined;
 }
 
 /** The cluster-mode inputs; undefined in VM mode (where they are ignored). */

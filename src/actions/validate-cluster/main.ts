@@ -27,7 +27,12 @@ export async function run(): Promise<void> {
   await runAction(async () => {
     // Every input, and every file an input names, is checked before anything talks to Azure.
     const settings = getInputs(declaredInputs(VALIDATE_CLUSTER));
-    const { azure, cluster, mode: _mode, ...request } = settings;
+    if (settings.ignoredClusterInputs) {
+      actionsLogger.warning(
+        `mode is vm: ${settings.ignoredClusterInputs.map((n) => `'${n}'`).join(', ')} only apply with mode: cluster and are ignored.`,
+      );
+    }
+    const { azure, cluster, mode: _mode, ignoredClusterInputs: _ignored, ...request } = settings;
     const loaded = cluster ? { ...cluster, ...(await loadClusterInputs(cluster)) } : undefined;
     const report = await validateImage(
       {

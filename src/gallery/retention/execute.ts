@@ -1,3 +1,4 @@
+import { ConfigurationError } from '../../common/errors.js';
 import type { ComputeManagementClient } from '@azure/arm-compute';
 import type { Logger } from '../../common/logger.js';
 import { azureError, isNotFound } from '../../azure/errors.js';
@@ -29,6 +30,14 @@ export async function loadInventory(
     // run of a pipeline cleans up before anything was ever promoted.
     if (isNotFound(err)) return { definitions: [], versions: [], missing: true };
     throw azureError(err, `listing the image definitions of gallery '${gallery}'`);
+  }
+  // A typo would otherwise plan nothing and report success: every name asked for must exist.
+  const unknown = only.filter((o) => !definitions.some((d) => d.toLowerCase() === o.toLowerCase()));
+  if (unknown.length > 0) {
+    throw new ConfigurationError(
+      `Input 'image-definitions' names ${unknown.map((u) => `'${u}'`).join(', ')}, which gallery '${gallery}' does not have. ` +
+        `Its definitions: ${definitions.length ? definitions.join(', ') : '(none)'}.`,
+    );
   }
   const chosen =
     only.length === 0

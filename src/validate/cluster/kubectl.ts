@@ -19,9 +19,20 @@ export interface KubeconfigSource {
 
 /** Tells a path from content: content has a line break or starts like YAML/JSON. */
 export function kubeconfigSource(value: string): KubeconfigSource {
-  return /\n|^\s*(apiVersion|kind|clusters|\{)/.test(value)
-    ? { kind: 'content', value }
-    : { kind: 'path', value };
+  if (/[\r\n]|^\s*(apiVersion|kind|clusters|\{)/.test(value)) return { kind: 'content', value };
+  const decoded = base64Kubeconfig(value);
+  if (decoded !== undefined) return { kind: 'content', value: decoded };
+  // No file name is longer than 255 bytes nor a path longer than 4096: anything else is
+  // content (a token, a single-line blob), which must never be quoted as if it were a path.
+  const component = value.split('/').some((part) => Buffer.byteLength(part) > 255);
+  return component || value.length > 4096 ? { kind: 'content', value } : { kind: 'path', value };
+}
+
+/** A kubeconfig given base64-encoded (as secrets often hold it), decoded; else undefined. */
+function base64Kubeconfig(value: string): string | undefined {
+  if (value.length < 16 || !/^[A-Za-z0-9+/]+={0,2}$/.test(value)) return undefined;
+  const text = Buffer.from(value, 'base64').toString('utf8');
+  return /^\s*(apiVersion|kind|clusters|\{)/.test(text) ? text : undefined;
 }
 
 /** How the input is quoted in errors: never the content, which holds credentials. */
@@ -43,7 +54,9 @@ export async function loadKubeconfig(
     try {
       text = await readText(source.value);
     } catch (err) {
-      throw new InputError('kubeconfig', shown, `Cannot read it: ${(err as Error).message}`);
+      // The system's message repeats the path; its code says what went wrong.
+      const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+      throw new InputError('kubeconfig', shown, `Cannot read it as a file (${code}).`);
     }
   }
   let config: unknown;
