@@ -92,20 +92,24 @@ describe('1. references resolve when the run is created', () => {
 });
 
 describe('2. run steps see the tools of ubuntu-24.04, not this machine', () => {
-  const hasQemu = (() => {
+  // The toolbox links what this machine has of the runner image's tools: a bare machine may
+  // lack jq (or qemu-img), and then the job lacks it too.
+  const onHost = (tool: string): boolean => {
     try {
-      execFileSync('qemu-img', ['--version'], { stdio: 'ignore' });
+      execFileSync('bash', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
       return true;
     } catch {
       return false;
     }
-  })();
+  };
+  const hasQemu = onHost('qemu-img');
   const bin = makeToolbox(mkdtempSync(path.join(tmpdir(), 'toolbox-')));
   const sh = (script: string): string =>
     execFileSync('bash', ['-c', script], { env: { PATH: bin }, encoding: 'utf8' }).trim();
 
   it('jq and make are there, qemu-img only after a step installs qemu-utils', () => {
-    expect(sh('command -v jq || echo none')).not.toBe('none');
+    expect(sh('command -v jq || echo none') !== 'none').toBe(onHost('jq'));
+    expect(sh('command -v make || echo none') !== 'none').toBe(onHost('make'));
     expect(sh('command -v qemu-img || echo none')).toBe('none');
     sh('sudo apt-get install --yes --no-install-recommends qemu-utils');
     if (hasQemu) expect(existsSync(path.join(bin, 'qemu-img'))).toBe(true);
