@@ -6,7 +6,7 @@
  * where qemu-img is not installed.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prepareFixedVhd } from '../../../src/build/disk.js';
@@ -35,6 +35,10 @@ const RANGES = [
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'cga-import-'));
   raw = writeRaw(join(work, 'disk.raw'), SIZE, RANGES);
+  // Compressible text in one range, so that compressed formats hold compressed clusters.
+  const fd = openSync(raw, 'r+');
+  writeSync(fd, Buffer.alloc(1200 * 1024, 'node image text '), 0, 1200 * 1024, 6 * MiB);
+  closeSync(fd);
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -95,7 +99,10 @@ describeQemu('streamed import equals qemu-img conversion', () => {
     const path = args.length ? join(work, `disk-${name.replace(/\W+/g, '-')}`) : raw;
     if (args.length) qemuImg('convert', '-f', 'raw', ...args, raw, path);
     const seed = 'capi-ubuntu-2404-1.31.2';
-    const { blob, result } = await streamed(path, seed);
+    const { blob, result, map } = await streamed(path, seed);
+    if (/compressed|streamOptimized/.test(name)) {
+      expect(map.extents.some((e) => e.kind === 'compressed')).toBe(true);
+    }
     const expected = await reference(path, seed);
     expect(blob.data!.length).toBe(expected.length);
     expect(blob.data!.equals(expected)).toBe(true);
