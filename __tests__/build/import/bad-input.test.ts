@@ -52,7 +52,7 @@ describe('VHD without qemu-img', () => {
 
   it('refuses a footer with a bad checksum', async () => {
     const path = patch(fixedVhd('bad-sum.vhd'), (b) => {
-      b[b.length - 512 + 40] ^= 1; // original size, checksum left as it was
+      b.writeUInt8(b.readUInt8(b.length - 512 + 40) ^ 1, b.length - 512 + 40); // original size, checksum left as it was
     });
     expect(await refusal(path)).toMatch(
       /^Invalid input 'source-disk'.*VHD footer checksum is wrong/,
