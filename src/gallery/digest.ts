@@ -26,6 +26,8 @@ export async function sourceDigest(
         );
         return undefined;
       }));
+    // build-image's content digest (src/build/import/content-digest.ts) is kept as it is.
+    if (sha?.startsWith('content-v1:')) return sha.toLowerCase();
     if (sha) return `sha256:${sha.toLowerCase().replace(/^sha256:/, '')}`;
     options.logger.warning(
       `No SHA-256 is known for ${source.uri} (no 'source-sha256' input and no 'sha256' blob metadata); ` +

@@ -30,8 +30,10 @@ export async function run(): Promise<void> {
       pollIntervalMs: settings.pollIntervalSeconds * 1000,
       now,
       loadSupportCalendar: () => fetchSupportCalendar({ logger: actionsLogger }),
-      readBlobDigest: async (uri) =>
-        (await new BlobClient(uri, clients.credential).getProperties()).metadata?.sha256,
+      readBlobDigest: async (uri) => {
+        const metadata = (await new BlobClient(uri, clients.credential).getProperties()).metadata;
+        return metadata?.contentdigest ?? metadata?.sha256;
+      },
       ...(settings.sourceSha256 ? { sourceSha256: settings.sourceSha256 } : {}),
       provenance: provenanceTags(settings.kubernetesVersion ? settings.imageVersion : undefined),
     });
