@@ -4,10 +4,10 @@
  * requests made, deletions per second, and checks that exactly the planned versions were deleted.
  * BENCH_DEFINITIONS, BENCH_VERSIONS, BENCH_CONCURRENCY and BENCH_WRITES_PER_SECOND change the size.
  */
-import { runCleanup } from '../src/actions/cleanup/cleanup.js';
+import { runCleanup } from '../src/gallery/retention/cleanup.js';
 import { getCleanupInputs } from '../src/actions/cleanup/inputs.js';
 import { RecordingLogger } from '../src/common/logger.js';
-import { recordInputReader } from '../src/github/inputs.js';
+import { recordInputReader } from '../src/common/inputs.js';
 import { CLIENT, startTestEmulator, SUBSCRIPTION, TENANT } from '../__tests__/helpers/emulator.js';
 import { fixtureCalendar } from '../__tests__/helpers/publish.js';
 

@@ -10,7 +10,7 @@ import {
 import { CLEANUP_DEFAULTS, CLEANUP_INPUTS } from '../../src/actions/cleanup/inputs.js';
 import { PLAN_DEFAULTS, PLAN_INPUTS } from '../../src/actions/plan/inputs.js';
 import { PROMOTE_DEFAULTS, PROMOTE_INPUTS } from '../../src/actions/promote/inputs.js';
-import { AZURE_INPUT_DEFAULTS } from '../../src/github/inputs.js';
+import { AZURE_INPUT_DEFAULTS } from '../../src/common/inputs.js';
 import {
   VALIDATE_CLUSTER_DEFAULTS,
   VALIDATE_CLUSTER_INPUTS,

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs';
-import { QemuImg } from '../../src/build/qemu-img.js';
+import { QemuImg } from '../../src/build/vhd/qemu-img.js';
 
 export const MiB = 1024 * 1024;
 

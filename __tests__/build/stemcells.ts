@@ -1,7 +1,7 @@
 /** BOSH stemcell tarballs for tests, made with the real tar and qemu-img. */
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCommand } from '../../src/build/exec.js';
+import { runCommand } from '../../src/common/exec.js';
 import { makeDisk, type DataRange } from './disks.js';
 
 export const STEMCELL_MF = readFileSync(

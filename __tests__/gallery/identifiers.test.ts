@@ -16,7 +16,7 @@ import {
   sameResourceId,
 } from '../../src/gallery/identifiers.js';
 
-/** Real IDs from the recorded Azure CLI traffic in ../shared/fixtures/azure-cli-recordings. */
+/** IDs in the forms Azure reports them, restated here from Azure CLI recordings. */
 const RECORDED_SCOPE =
   '/subscriptions/00000000-0000-0000-0000-000000000000' +
   '/resourceGroups/cli_test_gallery_soft_delete_policy_000001/providers';

@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runCommand } from '../../src/build/exec.js';
-import type { RunCommand } from '../../src/build/exec.js';
+import { runCommand } from '../../src/common/exec.js';
+import type { RunCommand } from '../../src/common/exec.js';
 
 /** The folder holding the stand-in `kubectl` (put it first on PATH). */
 export const FAKE_KUBECTL_BIN = fileURLToPath(new URL('../fixtures/validate/bin', import.meta.url));

@@ -1,28 +1,20 @@
 import { BlobClient } from '@azure/storage-blob';
 import { getInputs } from '../../src/actions/publish-to-gallery/inputs.js';
 import type { PublishToGallerySettings } from '../../src/actions/publish-to-gallery/inputs.js';
-import type { PublishContext } from '../../src/actions/publish-to-gallery/publish.js';
+import type { PublishContext } from '../../src/gallery/publish.js';
 import { createClients } from '../../src/azure/clients.js';
 import { createCredential } from '../../src/azure/credentials.js';
 import { RecordingLogger } from '../../src/common/logger.js';
 import { systemClock } from '../../src/gallery/clock.js';
-import { recordInputReader } from '../../src/github/inputs.js';
+import { recordInputReader } from '../../src/common/inputs.js';
 import { SupportCalendar } from '../../src/kubernetes/support.js';
-import { readFileSync } from 'node:fs';
+import { endOfLifeYaml, scheduleYaml } from '../fixtures/kubernetes/release-calendar.js';
 import { CLIENT, SUBSCRIPTION, TENANT } from './emulator.js';
 import type { TestEmulator } from './emulator.js';
 
-const FIXTURES = '/work/shared/fixtures/kubernetes-website'.replace(
-  '/work/shared',
-  new URL('../../../shared', import.meta.url).pathname,
-);
-
-/** The release calendar from the shared fixtures (a 2024 snapshot). */
+/** The release calendar of our own fixture (as it stood in the autumn of 2024). */
 export function fixtureCalendar(): SupportCalendar {
-  return SupportCalendar.fromYaml(
-    readFileSync(`${FIXTURES}/schedule.yaml`, 'utf8'),
-    readFileSync(`${FIXTURES}/eol.yaml`, 'utf8'),
-  );
+  return SupportCalendar.fromYaml(scheduleYaml, endOfLifeYaml);
 }
 
 /** Inputs as a workflow would give them, pointed at the stand-in. */

@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { parseEndOfLifeYaml, parseScheduleYaml } from '../../src/kubernetes/release-data.js';
+import { readFileSync } from 'node:fs';
+import { describeUpstream, upstreamFixture } from '../helpers/upstream.js';
 import { endOfLifeYaml, scheduleYaml } from './release-fixtures.js';
 
 describe('parseScheduleYaml', () => {
@@ -70,5 +72,15 @@ describe('parseEndOfLifeYaml', () => {
 
   it('rejects a file without a branches list', () => {
     expect(() => parseEndOfLifeYaml('schedules: []\n')).toThrow(/no 'branches' list/);
+  });
+});
+
+describeUpstream('kubernetes-website/schedule.yaml')('the upstream release data', () => {
+  const upstream = (name: string): string =>
+    readFileSync(upstreamFixture(`kubernetes-website/${name}`)!, 'utf8');
+
+  it('says what our own calendar fixture restates', () => {
+    expect(parseScheduleYaml(upstream('schedule.yaml'))).toEqual(parseScheduleYaml(scheduleYaml));
+    expect(parseEndOfLifeYaml(upstream('eol.yaml'))).toEqual(parseEndOfLifeYaml(endOfLifeYaml));
   });
 });

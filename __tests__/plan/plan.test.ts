@@ -1,33 +1,16 @@
 import { describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
 import { RecordingLogger } from '../../src/common/logger.js';
 import { capzImageTarget } from '../../src/gallery/names.js';
 import { makePlan } from '../../src/plan/plan.js';
 import type { PlanContext } from '../../src/plan/plan.js';
 import { versionSource } from '../../src/plan/triggers.js';
+import { stableReleases } from '../fixtures/kubernetes/release-calendar.js';
 import { fixtureCalendar } from '../helpers/publish.js';
 
 const TODAY = new Date('2024-10-20');
-const schedule = parse(
-  readFileSync(
-    new URL('../../../shared/fixtures/kubernetes-website/schedule.yaml', import.meta.url),
-    'utf8',
-  ),
-) as {
-  schedules: {
-    release: string;
-    next?: { release: string; targetDate: string };
-    previousPatches?: { release: string }[];
-  }[];
-};
-
-/** kubernetes/kubernetes releases in the GitHub API's shape, newest first, from schedule.yaml. */
+/** kubernetes/kubernetes releases in the GitHub API's shape, newest first. */
 function releases(): { tag_name: string; draft: boolean; prerelease: boolean }[] {
-  const stable = schedule.schedules.flatMap((s) => [
-    ...(s.next && s.next.targetDate <= '2024-10-20' ? [s.next.release] : []),
-    ...(s.previousPatches ?? []).map((p) => p.release),
-  ]);
+  const stable = stableReleases();
   // Older minors nobody wants any more, to make the list span several pages.
   const old = Array.from({ length: 240 }, (_, i) => `1.${20 - Math.floor(i / 20)}.${i % 20}`);
   return [

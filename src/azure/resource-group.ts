@@ -1,6 +1,6 @@
 import type { ResourceManagementClient } from '@azure/arm-resources';
 import type { Logger } from '../common/logger.js';
-import { azureError } from '../gallery/azure-errors.js';
+import { azureError } from './errors.js';
 
 /** Creates the resource group if it is missing; an existing one is left exactly as it is. */
 export async function ensureResourceGroup(

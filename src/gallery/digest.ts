@@ -26,7 +26,7 @@ export async function sourceDigest(
         );
         return undefined;
       }));
-    // build-image's content digest (src/build/import/content-digest.ts) is kept as it is.
+    // build-image's content digest (src/build/vhd/import/content-digest.ts) is kept as it is.
     if (sha?.startsWith('content-v1:')) return sha.toLowerCase();
     if (sha) return `sha256:${sha.toLowerCase().replace(/^sha256:/, '')}`;
     options.logger.warning(

@@ -1,7 +1,7 @@
 import type { ComputeManagementClient, GalleryImage } from '@azure/arm-compute';
 import { ConfigurationError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
-import { azureError, isNotFound } from './azure-errors.js';
+import { azureError, isNotFound } from '../azure/errors.js';
 import type { WaitOptions } from './ensure-gallery.js';
 import type { Architecture, HyperVGeneration, OsType, SecurityType } from './names.js';
 

@@ -1,7 +1,7 @@
 import type { ComputeManagementClient, Gallery } from '@azure/arm-compute';
 import { ConfigurationError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
-import { azureError, isNotFound } from './azure-errors.js';
+import { azureError, isNotFound } from '../azure/errors.js';
 
 export type GalleryApi = Pick<ComputeManagementClient, 'galleries' | 'gallerySharingProfile'>;
 

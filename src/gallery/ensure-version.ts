@@ -1,55 +1,23 @@
-import type {
-  ComputeManagementClient,
-  GalleryImageVersion,
-  TargetRegion as AzureTargetRegion,
-} from '@azure/arm-compute';
+import type { GalleryImageVersion, TargetRegion as AzureTargetRegion } from '@azure/arm-compute';
 import { ConfigurationError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
-import { azureError, isNotFound, statusOf } from './azure-errors.js';
-import type { Clock } from './clock.js';
-import type { ImageSource } from './identifiers.js';
-import type { ReplicationMode, StorageAccountType } from './names.js';
+import { azureError, isNotFound, statusOf } from '../azure/errors.js';
 import { normalizeRegionName } from './names.js';
+import type { VersionApi, VersionContext, VersionSource, VersionSpec } from './version-spec.js';
 import { describeReplication, waitForVersion } from './wait-version.js';
 import type { RegionProgress } from './wait-version.js';
-
-export type VersionApi = Pick<ComputeManagementClient, 'galleryImageVersions'>;
 
 /** The tag that records what a version was made from, so a re-run can tell same from different. */
 export const DIGEST_TAG = 'content-digest';
 
-/** What a version is made from: the same union publish-to-gallery's inputs produce. */
-export type VersionSource = ImageSource;
-
-export interface TargetRegion {
-  name: string;
-  replicas: number;
-  storageAccountType: StorageAccountType;
-}
-
-export type IfExists = 'skip' | 'replace' | 'fail';
-
-export interface VersionSpec {
-  resourceGroup: string;
-  gallery: string;
-  definition: string;
-  version: string;
-  location: string;
-  source: VersionSource;
-  /** `sha256:<hex>` of the VHD, or `source:<resource ID>`; stored in the DIGEST_TAG tag. */
-  digest: string;
-  /** Every region the version is replicated to, the source region included. */
-  targetRegions: TargetRegion[];
-  replicaCount: number;
-  storageAccountType: StorageAccountType;
-  replicationMode?: ReplicationMode;
-  excludeFromLatest: boolean;
-  endOfLifeDate?: Date;
-  tags: Record<string, string>;
-  ifExists: IfExists;
-  /** Bounds the whole wait for replication. */
-  timeoutMs: number;
-}
+export type {
+  IfExists,
+  TargetRegion,
+  VersionApi,
+  VersionContext,
+  VersionSource,
+  VersionSpec,
+} from './version-spec.js';
 
 export type VersionAction = 'created' | 'finished' | 'unchanged' | 'replaced' | 'regions-updated';
 
@@ -63,12 +31,6 @@ export interface VersionOutcome {
   gapMs?: number;
   /** The digest the version carries. */
   digest: string;
-}
-
-export interface VersionContext {
-  logger: Logger;
-  clock: Clock;
-  pollIntervalMs: number;
 }
 
 /**

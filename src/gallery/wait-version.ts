@@ -1,7 +1,7 @@
 import type { GalleryImageVersion } from '@azure/arm-compute';
 import { normalizeRegionName } from './names.js';
-import { azureError, isNotFound } from './azure-errors.js';
-import type { VersionApi, VersionContext, VersionSpec } from './ensure-version.js';
+import { azureError, isNotFound } from '../azure/errors.js';
+import type { VersionApi, VersionContext, VersionSpec } from './version-spec.js';
 
 /** One target region as the summary shows it. */
 export interface RegionProgress {

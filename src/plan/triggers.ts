@@ -1,5 +1,5 @@
 import { InputError } from '../common/errors.js';
-import { parseList } from '../github/inputs.js';
+import { parseList } from '../common/inputs.js';
 
 /** Where the versions to build come from, decided by the workflow's trigger. */
 export type VersionSource =

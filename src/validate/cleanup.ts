@@ -7,7 +7,7 @@
 import type { ResourceManagementClient } from '@azure/arm-resources';
 import { ConfigurationError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
-import { azureError, isNotFound } from '../gallery/azure-errors.js';
+import { azureError, isNotFound } from '../azure/errors.js';
 
 /** The action state keys main writes and post reads. Versioned by their names. */
 export const STATE = {

@@ -11,7 +11,7 @@ import type {
 } from '@azure/arm-compute';
 import { InputError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
-import { azureError, isNotFound } from '../gallery/azure-errors.js';
+import { azureError, isNotFound } from '../azure/errors.js';
 import type { GalleryImageVersionId } from '../gallery/identifiers.js';
 import { normalizeRegionName } from '../gallery/names.js';
 import type { Architecture, HyperVGeneration, OsType } from '../gallery/names.js';

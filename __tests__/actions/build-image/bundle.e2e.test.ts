@@ -11,7 +11,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { QemuImg } from '../../../src/build/qemu-img.js';
+import { QemuImg } from '../../../src/build/vhd/qemu-img.js';
 import {
   CLIENT,
   seedStorage,

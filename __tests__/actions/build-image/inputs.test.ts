@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { BUILD_IMAGE_INPUTS, getInputs } from '../../../src/actions/build-image/inputs.js';
 import { IMAGE_BUILDER_OS_TARGETS } from '../../../src/build/os-targets.js';
 import { InputError } from '../../../src/common/errors.js';
-import { recordInputReader } from '../../../src/github/inputs.js';
+import { recordInputReader } from '../../../src/common/inputs.js';
 
 const SUB = '00000000-0000-0000-0000-000000000000';
 const CONTAINER = 'https://buildstore.blob.core.windows.net/vhds';

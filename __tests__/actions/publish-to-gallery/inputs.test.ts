@@ -5,8 +5,8 @@ import {
   PUBLISH_TO_GALLERY_DEFAULTS,
   PUBLISH_TO_GALLERY_INPUTS,
 } from '../../../src/actions/publish-to-gallery/inputs.js';
-import { AZURE_INPUT_DEFAULTS } from '../../../src/github/inputs.js';
-import { environmentInputReader, recordInputReader } from '../../../src/github/inputs.js';
+import { AZURE_INPUT_DEFAULTS } from '../../../src/common/inputs.js';
+import { environmentInputReader, recordInputReader } from '../../../src/common/inputs.js';
 
 const NOW = new Date('2024-10-01T09:00:00Z');
 const SUBSCRIPTION = '01234567-89ab-cdef-0123-4567890abcde';
@@ -14,7 +14,7 @@ const SUBSCRIPTION = '01234567-89ab-cdef-0123-4567890abcde';
 /** The managed image ID Packer prints (CAPZ custom images guide, a seed document). */
 const MANAGED_IMAGE_ID = `/subscriptions/${SUBSCRIPTION}/resourceGroups/cluster-api-images/providers/Microsoft.Compute/images/capi-1234567890`;
 
-/** A version ID from recorded Azure CLI traffic (../shared/fixtures/azure-cli-recordings). */
+/** A version ID in the form Azure CLI reports them, restated here (facts, not a recording). */
 const GALLERY_VERSION_ID =
   '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/' +
   'cli_test_gallery_soft_delete_policy_000001/providers/Microsoft.Compute/galleries/sig_000002/' +

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { getInputs, loadClusterInputs } from '../../../src/actions/validate-cluster/inputs.js';
 import { InputError } from '../../../src/common/errors.js';
-import { recordInputReader } from '../../../src/github/inputs.js';
+import { recordInputReader } from '../../../src/common/inputs.js';
 
 const ID =
   '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-staging/providers/Microsoft.Compute/galleries/staging_gallery/images/capi-ubuntu-2404/versions/1.31.2';

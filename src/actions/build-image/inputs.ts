@@ -6,20 +6,18 @@
  */
 import { checkKnownRegion } from '../../azure/regions.js';
 import {
-  type BlobContainerLocation,
   checkBlobName,
   parseBlobContainerUrl,
   storageAccountIdFor,
-} from '../../build/blob-location.js';
+} from '../../build/upload/blob-location.js';
 import { knownOsTarget } from '../../build/os-targets.js';
-import { type Checksum, parseChecksum } from '../../build/source.js';
+import { parseChecksum } from '../../build/source.js';
 import { InputError } from '../../common/errors.js';
 import {
   capzImageTarget,
   checkName,
   galleryNameRule,
   HYPER_V_GENERATIONS,
-  type HyperVGeneration,
   imageDefinitionNameRule,
   imageVersionNameRule,
   normalizeRegionName,
@@ -41,11 +39,31 @@ import {
   getOptionalInput,
   type InputReader,
   parseHttpsUrl,
-} from '../../github/inputs.js';
+} from '../../common/inputs.js';
 import { imageVersionForKubernetes } from '../../kubernetes/version.js';
+import {
+  BUILDERS,
+  type Builder,
+  type BuilderSettings,
+  type BuildRequest,
+  type ImageIdentity,
+  type SourceSettings,
+  type UploadSettings,
+} from '../../build/builders/request.js';
 
-export const BUILDERS = ['image-builder', 'packer', 'disk', 'stemcell'] as const;
-export type Builder = (typeof BUILDERS)[number];
+export {
+  BUILDERS,
+  type Builder,
+  type BuilderSettings,
+  type ImageIdentity,
+  type SourceSettings,
+  type UploadSettings,
+} from '../../build/builders/request.js';
+
+/** build-image's inputs: the build request and how to sign in to Azure. */
+export interface BuildImageSettings extends BuildRequest {
+  readonly azure: AzureConnectionSettings;
+}
 
 /** Every input getInputs reads, so that a test can hold action.yml to exactly these. */
 export const BUILD_IMAGE_INPUTS = [
@@ -112,77 +130,6 @@ const CONTEXT_INPUTS: Readonly<Record<string, readonly Builder[]>> = {
   gallery: ['image-builder', 'packer'],
   location: ['image-builder', 'packer'],
 };
-
-/** What the image is called and is, as far as the inputs tell (builders may fill in more). */
-export interface ImageIdentity {
-  /** Gallery image definition name. */
-  readonly definition?: string;
-  /** Gallery image version name `Major.Minor.Patch`. */
-  readonly version?: string;
-  readonly osType?: OsType;
-  readonly hyperVGeneration?: HyperVGeneration;
-}
-
-/** Where `disk` and `stemcell` upload the VHD. */
-export interface UploadSettings {
-  /** `blob-container-url`, split into account and container. */
-  readonly container: BlobContainerLocation;
-  /** `blob-name`; unset: `<image-definition>-<image-version>.vhd`. */
-  readonly blobName?: string;
-  /** `storage-account-id`, or built from subscription-id, resource-group and the URL. */
-  readonly storageAccountId: string;
-  /** `upload-concurrency`: page writes in flight, 1-64. */
-  readonly concurrency: number;
-}
-
-/** `source-disk` and `source-checksum`. */
-export interface SourceSettings {
-  /** A path or an https URL. */
-  readonly location: string;
-  readonly checksum?: Checksum;
-}
-
-export type BuilderSettings =
-  | {
-      readonly kind: 'image-builder';
-      /** `image-builder-path`: a checkout of kubernetes-sigs/image-builder. */
-      readonly path: string;
-      /** `kubernetes-deb-version`, e.g. `1.31.2-1.1`; unset: read from pkgs.k8s.io. */
-      readonly debVersion?: string;
-      /** `skip-kube-proxy-check`: Windows targets skip the kube-proxy image check. */
-      readonly skipKubeProxyCheck: boolean;
-      readonly location: string;
-      readonly resourceGroup: string;
-      readonly gallery: string;
-    }
-  | {
-      readonly kind: 'packer';
-      /** `packer-template`: a file or directory of the user's own template. */
-      readonly template: string;
-      /** `packer-vars`: key=value lines, passed as `-var key=value`. */
-      readonly vars: Readonly<Record<string, string>>;
-      readonly location?: string;
-      readonly resourceGroup?: string;
-      readonly gallery?: string;
-    }
-  | { readonly kind: 'disk'; readonly source: SourceSettings; readonly upload: UploadSettings }
-  | { readonly kind: 'stemcell'; readonly source: SourceSettings; readonly upload: UploadSettings };
-
-export interface BuildImageSettings {
-  readonly azure: AzureConnectionSettings;
-  /** `builder`. */
-  readonly builder: BuilderSettings;
-  /** `kubernetes-version` as given (`v1.31.2` or `1.31.2`). */
-  readonly kubernetesVersion?: string;
-  /** `os`: the OS target, e.g. `ubuntu-2404-gen2`. */
-  readonly os?: string;
-  /** From `image-definition`, `image-version`, `os-type`, `hyper-v-generation` and `os`. */
-  readonly image: ImageIdentity;
-  /** `resource-group`: the gallery's, and by default the storage account's. */
-  readonly resourceGroup?: string;
-  /** Inputs given that this builder has no use for; the action warns about each. */
-  readonly ignoredInputs: readonly string[];
-}
 
 /**
  * Reads every build-image input through `read`.

@@ -1,9 +1,9 @@
-import * as core from '@actions/core';
+import { getIdToken } from '../../runner/state.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { azurePageBlobTarget } from '../../build/page-blob.js';
-import { environmentInputReader } from '../../github/inputs.js';
+import { azurePageBlobTarget } from '../../build/upload/page-blob.js';
+import { environmentInputReader } from '../../common/inputs.js';
 import {
   actionsLogger,
   runAction,
@@ -11,8 +11,8 @@ import {
   runUrl,
   setOutputs,
   writeSummary,
-} from '../../github/runtime.js';
-import { buildImage } from './build.js';
+} from '../../runner/runtime.js';
+import { buildImage } from '../../build/builders/build.js';
 import { getInputs } from './inputs.js';
 import { buildSummary } from './summary.js';
 
@@ -47,7 +47,7 @@ export async function run(): Promise<void> {
           subscriptionId: settings.azure.subscriptionId,
           ...(clientId ? { clientId } : {}),
           ...(tenantId ? { tenantId } : {}),
-          getIdToken: (audience) => core.getIDToken(audience),
+          getIdToken: (audience) => getIdToken(audience),
         },
         env: process.env,
         provenance: {

@@ -1,5 +1,5 @@
 import { formatBytes, formatDuration, formatRate } from '../../build/progress.js';
-import type { BuildResult } from './build.js';
+import type { BuildResult } from '../../build/builders/build.js';
 import type { BuildImageSettings } from './inputs.js';
 
 /** The job summary: what was built, from what, where it went, and what publishing needs. */

@@ -9,7 +9,7 @@ import {
   resourceGroupNameRule,
   checkName,
 } from '../../gallery/names.js';
-import type { RetentionPolicy } from '../../gallery/retention.js';
+import type { CleanupRequest } from '../../gallery/retention/cleanup.js';
 import {
   AZURE_CONNECTION_INPUTS,
   type AzureConnectionSettings,
@@ -20,7 +20,7 @@ import {
   getOptionalInput,
   type InputReader,
   parseHttpsUrl,
-} from '../../github/inputs.js';
+} from '../../common/inputs.js';
 import { optional, requiredName } from '../shared/gallery-inputs.js';
 
 export const CLEANUP_INPUTS = [
@@ -53,21 +53,9 @@ export const CLEANUP_DEFAULTS = {
   'poll-interval-seconds': 5,
 } as const satisfies Record<string, string | number | boolean>;
 
-export interface CleanupSettings {
+/** cleanup's inputs: the cleanup request and how to sign in to Azure. */
+export interface CleanupSettings extends CleanupRequest {
   readonly azure: AzureConnectionSettings;
-  readonly resourceGroup: string;
-  readonly gallery: string;
-  /** `image-definitions`; empty: every definition in the gallery. */
-  readonly definitions: string[];
-  readonly policy: RetentionPolicy;
-  /** `blob-container-url`: the staging VHD container, whose old blobs of ours are leftovers. */
-  readonly blobContainerUrl?: string;
-  /** `yank-reason`, recorded in the `yanked` tag. */
-  readonly yankReason: string;
-  readonly dryRun: boolean;
-  readonly deleteEmptyDefinitions: boolean;
-  readonly maxConcurrency: number;
-  readonly pollIntervalSeconds: number;
 }
 
 export function getCleanupInputs(read: InputReader): CleanupSettings {

@@ -1,15 +1,15 @@
 import { ContainerClient } from '@azure/storage-blob';
-import { environmentInputReader } from '../../github/inputs.js';
+import { environmentInputReader } from '../../common/inputs.js';
 import {
   actionsLogger,
   azureForAction,
   runAction,
   setOutputs,
   writeSummary,
-} from '../../github/runtime.js';
+} from '../../runner/runtime.js';
 import { fetchSupportCalendar } from '../../kubernetes/fetch-support.js';
 import { SupportCalendar } from '../../kubernetes/support.js';
-import { runCleanup } from './cleanup.js';
+import { runCleanup } from '../../gallery/retention/cleanup.js';
 import { getCleanupInputs } from './inputs.js';
 import { cleanupSummary } from './summary.js';
 

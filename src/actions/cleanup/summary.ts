@@ -1,5 +1,5 @@
-import type { ExecuteResult } from '../../gallery/cleanup.js';
-import type { PlanEntry } from '../../gallery/retention.js';
+import type { ExecuteResult } from '../../gallery/retention/execute.js';
+import type { PlanEntry } from '../../gallery/retention/policy.js';
 import type { CleanupSettings } from './inputs.js';
 
 /** The plan as a table, and what was done with it. */

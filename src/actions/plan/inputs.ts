@@ -11,7 +11,7 @@ import {
   getListInput,
   getOptionalInput,
   type InputReader,
-} from '../../github/inputs.js';
+} from '../../common/inputs.js';
 import { requiredName } from '../shared/gallery-inputs.js';
 
 export const PLAN_INPUTS = [

@@ -1,15 +1,15 @@
-import * as github from '@actions/github';
-import { isNotFound } from '../../gallery/azure-errors.js';
-import { azureError } from '../../gallery/azure-errors.js';
+import { githubClient, githubContext } from '../../runner/github.js';
+import { isNotFound } from '../../azure/errors.js';
+import { azureError } from '../../azure/errors.js';
 import { InputError } from '../../common/errors.js';
-import { environmentInputReader } from '../../github/inputs.js';
+import { environmentInputReader } from '../../common/inputs.js';
 import {
   actionsLogger,
   azureForAction,
   runAction,
   setOutputs,
   writeSummary,
-} from '../../github/runtime.js';
+} from '../../runner/runtime.js';
 import { fetchSupportCalendar } from '../../kubernetes/fetch-support.js';
 import { makePlan } from '../../plan/plan.js';
 import type { PlanContext } from '../../plan/plan.js';
@@ -21,7 +21,7 @@ import { planSummary } from './summary.js';
 export async function run(): Promise<void> {
   await runAction(async () => {
     const settings = getPlanInputs(environmentInputReader());
-    const source = versionSource(settings.kubernetesVersions, github.context);
+    const source = versionSource(settings.kubernetesVersions, githubContext());
     const ctx: PlanContext = {
       calendar: await fetchSupportCalendar({ logger: actionsLogger }),
       today: new Date(),
@@ -35,9 +35,7 @@ export async function run(): Promise<void> {
           'Required to read the releases of kubernetes/kubernetes when no versions are given (the default is the job token).',
         );
       }
-      const octokit = github.getOctokit(settings.githubToken ?? '', {
-        baseUrl: github.context.apiUrl,
-      });
+      const octokit = githubClient(settings.githubToken);
       ctx.listReleases = async (page) =>
         (
           await octokit.rest.repos.listReleases({

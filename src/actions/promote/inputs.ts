@@ -5,11 +5,7 @@
  * identifier, definition name and version name unless given.
  */
 import { InputError } from '../../common/errors.js';
-import {
-  type GalleryImageVersionId,
-  parseGalleryImageVersionId,
-  RESOURCE_ID_FORMS,
-} from '../../gallery/identifiers.js';
+import { parseGalleryImageVersionId, RESOURCE_ID_FORMS } from '../../gallery/identifiers.js';
 import {
   checkName,
   galleryNameRule,
@@ -33,19 +29,17 @@ import {
   getRequiredInput,
   type InputReader,
   parseFutureDate,
-} from '../../github/inputs.js';
-import type { IsoDate } from '../../kubernetes/dates.js';
-import { IF_EXISTS_POLICIES, type IfExistsPolicy } from '../publish-to-gallery/inputs.js';
+} from '../../common/inputs.js';
+import type { PromoteEndOfLife, PromoteRequest } from '../../gallery/promote.js';
+import { IF_EXISTS_POLICIES } from '../../gallery/request.js';
 import {
   checkRegions,
   optional,
   readReplication,
   REPLICATION_INPUTS,
   readSharing,
-  type ReplicationSettings,
   requiredName,
   SHARING_INPUTS,
-  type SharingSettings,
 } from '../shared/gallery-inputs.js';
 
 export const PROMOTE_INPUTS = [
@@ -85,42 +79,11 @@ export const PROMOTE_DEFAULTS = {
   'poll-interval-seconds': 30,
 } as const satisfies Record<string, string | number | boolean>;
 
-export type PromoteEndOfLife =
-  | { readonly kind: 'date'; readonly date: IsoDate }
-  | { readonly kind: 'kubernetes' }
-  | { readonly kind: 'none' };
+export type { PromoteEndOfLife } from '../../gallery/promote.js';
 
-export interface PromoteSettings {
+/** promote's inputs: the promotion request and how to sign in to Azure. */
+export interface PromoteSettings extends PromoteRequest {
   readonly azure: AzureConnectionSettings;
-  /** `source-image-version-id`: the validated staging version, parsed. */
-  readonly source: GalleryImageVersionId & { readonly id: string };
-  /** `resource-group` of the production gallery; created if missing. */
-  readonly resourceGroup: string;
-  /** `location` of the production gallery and version. */
-  readonly location: string;
-  /** `gallery`: the production gallery. */
-  readonly gallery: string;
-  /** `image-definition`; unset: the source's, with CAPZ's production naming (DESIGN §8). */
-  readonly imageDefinition?: string;
-  /** `image-version`; unset: the source version's name. */
-  readonly imageVersion?: string;
-  /** `publisher`/`offer`/`sku`; each unset one is copied from the source definition. */
-  readonly identifier: {
-    readonly publisher?: string;
-    readonly offer?: string;
-    readonly sku?: string;
-  };
-  readonly replication: ReplicationSettings;
-  /** `end-of-life-date`: a date, `kubernetes` (the minor of the version name), or `none`. */
-  readonly endOfLife: PromoteEndOfLife;
-  /** `tags`, added to the tags copied from the source version. */
-  readonly tags: Readonly<Record<string, string>>;
-  readonly ifExists: IfExistsPolicy;
-  readonly sharing: SharingSettings;
-  /** `validation-report`: path of validate-cluster's JSON report, recorded by digest. */
-  readonly validationReport?: string;
-  readonly timeoutMinutes: number;
-  readonly pollIntervalSeconds: number;
 }
 
 export function getPromoteInputs(read: InputReader, now: Date): PromoteSettings {

@@ -1,5 +1,5 @@
 import { systemClock } from '../../gallery/clock.js';
-import { environmentInputReader } from '../../github/inputs.js';
+import { environmentInputReader } from '../../common/inputs.js';
 import {
   actionsLogger,
   azureForAction,
@@ -7,11 +7,11 @@ import {
   runUrl,
   setOutputs,
   writeSummary,
-} from '../../github/runtime.js';
+} from '../../runner/runtime.js';
 import { fetchSupportCalendar } from '../../kubernetes/fetch-support.js';
 import { versionSummary } from '../shared/summary.js';
 import { getPromoteInputs } from './inputs.js';
-import { promote } from './promote.js';
+import { promote } from '../../gallery/promote.js';
 
 /** promote: the validated staging version copied to the production gallery, everywhere. */
 export async function run(): Promise<void> {

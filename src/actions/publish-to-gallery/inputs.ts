@@ -7,7 +7,6 @@
 import { InputError } from '../../common/errors.js';
 import { type ImageSource, parseImageSource } from '../../gallery/identifiers.js';
 import {
-  type Architecture,
   ARCHITECTURES,
   checkName,
   galleryNameRule,
@@ -18,7 +17,6 @@ import {
   normalizeRegionName,
   offerRule,
   OS_TYPES,
-  type OsType,
   publisherRule,
   regionNameRule,
   resourceGroupNameRule,
@@ -38,8 +36,7 @@ import {
   getRequiredInput,
   type InputReader,
   parseFutureDate,
-} from '../../github/inputs.js';
-import type { IsoDate } from '../../kubernetes/dates.js';
+} from '../../common/inputs.js';
 import {
   imageVersionForKubernetes,
   type KubernetesVersion,
@@ -53,22 +50,27 @@ import {
   readReplication,
   REPLICATION_INPUTS,
   readSharing,
-  type ReplicationSettings,
   requiredName,
   SHARING_INPUTS,
-  type SharingSettings,
 } from '../shared/gallery-inputs.js';
 
 export {
+  type DefinitionSettings,
+  type EndOfLifeSetting,
+  IF_EXISTS_POLICIES,
+  type IfExistsPolicy,
   SHARING_MODES,
   type ReplicationSettings,
   type SharingMode,
   type SharingSettings,
   type TargetRegion,
-} from '../shared/gallery-inputs.js';
-
-export const IF_EXISTS_POLICIES = ['skip', 'replace', 'fail'] as const;
-export type IfExistsPolicy = (typeof IF_EXISTS_POLICIES)[number];
+} from '../../gallery/request.js';
+import {
+  type DefinitionSettings,
+  type EndOfLifeSetting,
+  IF_EXISTS_POLICIES,
+  type PublishRequest,
+} from '../../gallery/request.js';
 
 /**
  * Every input getInputs reads, so that a test can check action.yml declares exactly these.
@@ -135,76 +137,10 @@ export function defaultSecurityType(generation: HyperVGeneration): SecurityType 
   return generation === 'V2' ? 'TrustedLaunchSupported' : 'Standard';
 }
 
-/** The definition's properties. Azure never lets them change once the definition exists. */
-export interface DefinitionSettings {
-  /** `os-type`. */
-  readonly osType: OsType;
-  /** Generalized unless a promotion copies a Specialized source's definition. */
-  readonly osState?: 'Generalized' | 'Specialized';
-  /** `hyper-v-generation`. */
-  readonly hyperVGeneration: HyperVGeneration;
-  /** `security-type`, the definition's `SecurityType` feature, always set explicitly. */
-  readonly securityType: SecurityType;
-  /** `architecture`. */
-  readonly architecture: Architecture;
-  /** `publisher`: with offer and sku, the identifier unique within the gallery. */
-  readonly publisher: string;
-  /** `offer`. */
-  readonly offer: string;
-  /** `sku`. */
-  readonly sku: string;
-}
-
-/** `end-of-life-date`: a day, or the end of life of the Kubernetes minor, resolved later. */
-export type EndOfLifeSetting =
-  | {
-      /** A day given as yyyy-mm-dd. */
-      readonly kind: 'date';
-      /** Not before the day the inputs were read. */
-      readonly date: IsoDate;
-    }
-  | {
-      /** `kubernetes`: look the date up in the Kubernetes release calendar. */
-      readonly kind: 'kubernetes';
-      /** The minor whose end of life to look up, e.g. `1.31`. */
-      readonly minor: string;
-    };
-
-export interface PublishToGallerySettings {
+/** publish-to-gallery's inputs: the publish request and how to sign in to Azure. */
+export interface PublishToGallerySettings extends PublishRequest {
   /** Subscription, sign-in and endpoints. */
   readonly azure: AzureConnectionSettings;
-  /** `resource-group` holding the gallery. */
-  readonly resourceGroup: string;
-  /** `location` of the gallery, the definition and the version (lower case). */
-  readonly location: string;
-  /** `gallery` name. */
-  readonly gallery: string;
-  /** `image-definition` name. */
-  readonly imageDefinition: string;
-  /** The version name: `image-version`, or `kubernetes-version` without its `v`. */
-  readonly imageVersion: string;
-  /** `kubernetes-version`, when the version was given that way. */
-  readonly kubernetesVersion?: KubernetesVersion;
-  /** `source` (and `source-storage-account-id` for a VHD). */
-  readonly source: ImageSource;
-  /** Properties of the image definition. */
-  readonly definition: DefinitionSettings;
-  /** Where and how the version is replicated. */
-  readonly replication: ReplicationSettings;
-  /** `end-of-life-date`, informational in Azure; unset when not given. */
-  readonly endOfLife?: EndOfLifeSetting;
-  /** `tags` for the version. */
-  readonly tags: Readonly<Record<string, string>>;
-  /** `if-exists`: what to do when the version name is taken. */
-  readonly ifExists: IfExistsPolicy;
-  /** `sharing` and the community gallery inputs. */
-  readonly sharing: SharingSettings;
-  /** `timeout-minutes`: the whole publish, replication included, 1-1440. */
-  readonly timeoutMinutes: number;
-  /** `poll-interval-seconds`: how often replication progress is read and logged, 1-600. */
-  readonly pollIntervalSeconds: number;
-  /** `source-sha256`: the VHD's SHA-256 when the caller knows it (64 hex digits). */
-  readonly sourceSha256?: string;
 }
 
 /**

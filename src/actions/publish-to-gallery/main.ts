@@ -1,6 +1,6 @@
 import { BlobClient } from '@azure/storage-blob';
 import { systemClock } from '../../gallery/clock.js';
-import { environmentInputReader } from '../../github/inputs.js';
+import { environmentInputReader } from '../../common/inputs.js';
 import {
   actionsLogger,
   azureForAction,
@@ -8,10 +8,10 @@ import {
   runUrl,
   setOutputs,
   writeSummary,
-} from '../../github/runtime.js';
+} from '../../runner/runtime.js';
 import { fetchSupportCalendar } from '../../kubernetes/fetch-support.js';
 import { getInputs } from './inputs.js';
-import { publish } from './publish.js';
+import { publish } from '../../gallery/publish.js';
 import { publishSummary } from './summary.js';
 
 /** publish-to-gallery: gallery, definition and version made sure of, from the given source. */

@@ -1,6 +1,6 @@
 import { versionSummary } from '../shared/summary.js';
 import type { PublishToGallerySettings } from './inputs.js';
-import type { PublishResult } from './publish.js';
+import type { PublishResult } from '../../gallery/publish.js';
 
 export function publishSummary(settings: PublishToGallerySettings, result: PublishResult): string {
   const src = settings.source;

@@ -22,7 +22,7 @@ import {
   getRequiredInput,
   getTargetRegionsInput,
   type InputReader,
-} from '../../github/inputs.js';
+} from '../../common/inputs.js';
 
 /** The inputs readReplication reads. */
 export const REPLICATION_INPUTS = [
@@ -50,53 +50,20 @@ export interface ReplicationDefaults {
   'exclude-from-latest': boolean;
 }
 
-export const SHARING_MODES = ['private', 'community'] as const;
-export type SharingMode = (typeof SHARING_MODES)[number];
+import {
+  type ReplicationSettings,
+  SHARING_MODES,
+  type SharingMode,
+  type SharingSettings,
+} from '../../gallery/request.js';
 
-/** One region the version is replicated to, with every default filled in. */
-export interface TargetRegion {
-  /** Lower-case region name. */
-  readonly name: string;
-  /** Replicas in this region, 1-100. */
-  readonly replicas: number;
-  /** Storage for the replicas in this region. */
-  readonly storageAccountType: StorageAccountType;
-}
-
-export interface ReplicationSettings {
-  /**
-   * `target-regions` with `replica-count` and `storage-account-type` filled in. Always contains
-   * `location`, first when the user did not list it, since a version lives in its own region.
-   */
-  readonly targetRegions: readonly TargetRegion[];
-  /** `replica-count`: replicas in regions listed without a count. */
-  readonly replicaCount: number;
-  /** `storage-account-type`: for regions listed without one. */
-  readonly storageAccountType: StorageAccountType;
-  /** `replication-mode`. */
-  readonly mode: ReplicationMode;
-  /** `exclude-from-latest`: VMs asking for `latest` will not get this version. */
-  readonly excludeFromLatest: boolean;
-}
-
-/** `sharing` and, for a community gallery, what Azure shows to everyone. */
-export type SharingSettings =
-  | {
-      /** Only those with Azure RBAC access to the gallery see it. */
-      readonly kind: 'private';
-    }
-  | {
-      /** Everyone can see and use the gallery through its public name. */
-      readonly kind: 'community';
-      /** `public-name-prefix`: the public name is this, `-` and a GUID. */
-      readonly publicNamePrefix: string;
-      /** `publisher-uri`. */
-      readonly publisherUri: string;
-      /** `publisher-contact`: an e-mail address. */
-      readonly publisherContact: string;
-      /** `eula`: the licence text or a link to it. */
-      readonly eula: string;
-    };
+export {
+  SHARING_MODES,
+  type ReplicationSettings,
+  type SharingMode,
+  type SharingSettings,
+  type TargetRegion,
+} from '../../gallery/request.js';
 
 /** `{ key: value }`, or `{}` when value is undefined (exactOptionalPropertyTypes-proof). */
 export function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {

@@ -22,15 +22,15 @@ import {
   getOptionalInput,
   getRequiredInput,
   type InputReader,
-} from '../../github/inputs.js';
+} from '../../common/inputs.js';
 import {
   formatKubernetesVersion,
   parseKubernetesVersion,
   tryParseKubernetesVersion,
 } from '../../kubernetes/version.js';
-import { kubeconfigSource, loadKubeconfig } from '../../validate/kubectl.js';
-import type { KubeconfigSource } from '../../validate/kubectl.js';
-import { checkTemplateShape, parseManifest } from '../../validate/template.js';
+import { kubeconfigSource, loadKubeconfig } from '../../validate/cluster/kubectl.js';
+import type { KubeconfigSource } from '../../validate/cluster/kubectl.js';
+import { checkTemplateShape, parseManifest } from '../../validate/cluster/template.js';
 import { optional, requiredName } from '../shared/gallery-inputs.js';
 
 export const MODES = ['vm', 'cluster'] as const;

@@ -1,24 +1,27 @@
-import * as core from '@actions/core';
+import * as runner from '../../runner/state.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCommand } from '../../build/exec.js';
+import { runCommand } from '../../common/exec.js';
 import { InputError } from '../../common/errors.js';
-import { environmentInputReader } from '../../github/inputs.js';
+import { environmentInputReader } from '../../common/inputs.js';
 import {
   actionsLogger,
   azureForAction,
   runAction,
   setOutputs,
   writeSummary,
-} from '../../github/runtime.js';
-import { CAPZ_DEFAULT_TEMPLATES, CAPZ_TEMPLATE_SOURCE } from '../../validate/capz-templates.js';
+} from '../../runner/runtime.js';
+import {
+  CAPZ_DEFAULT_TEMPLATES,
+  CAPZ_TEMPLATE_SOURCE,
+} from '../../validate/cluster/capz-templates.js';
 import { DEFAULT_PROVENANCE_FILES } from '../../validate/checks.js';
-import { validateCluster } from '../../validate/cluster.js';
+import { validateCluster } from '../../validate/cluster/cluster.js';
 import { readImage } from '../../validate/image.js';
 import { checksOutput, failureMessage, writeReport } from '../../validate/report.js';
 import type { ValidationReport } from '../../validate/report.js';
-import { runIdentity } from '../../validate/vm-plan.js';
-import { validateVm } from '../../validate/vm.js';
+import { runIdentity } from '../../validate/vm/plan.js';
+import { validateVm } from '../../validate/vm/vm.js';
 import { getInputs, loadClusterInputs } from './inputs.js';
 import type { ValidateClusterSettings } from './inputs.js';
 import { validationSummary } from './summary.js';
@@ -45,7 +48,7 @@ export async function run(): Promise<void> {
     );
     const cancelled = cancelOnSignal();
     const runId = runIdentity(process.env, new Date());
-    const saveState = (name: string, value: string): void => core.saveState(name, value);
+    const saveState = (name: string, value: string): void => runner.saveState(name, value);
     if (settings.cluster && cluster) {
       if (image.osType === 'Windows' && settings.cluster.workerCount === 0) {
         throw new InputError(
@@ -105,7 +108,7 @@ export async function run(): Promise<void> {
         logger: actionsLogger,
         run: runId,
         saveState,
-        maskSecret: (value) => core.setSecret(value),
+        maskSecret: (value) => runner.setSecret(value),
         fetchText,
         signal: cancelled,
       },
@@ -130,7 +133,7 @@ async function finish(settings: ValidateClusterSettings, report: ValidationRepor
     checks: checksOutput(report.checks),
   });
   await writeSummary(validationSummary(report, path));
-  if (report.result === 'failed') core.setFailed(failureMessage(report));
+  if (report.result === 'failed') runner.setFailed(failureMessage(report));
 }
 
 /** The runner stops a cancelled step with SIGINT, then SIGTERM: stop waiting, clean up. */
@@ -138,7 +141,7 @@ function cancelOnSignal(): AbortSignal {
   const controller = new AbortController();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
-      core.warning(`Received ${signal}: stopping the validation and cleaning up.`);
+      actionsLogger.warning(`Received ${signal}: stopping the validation and cleaning up.`);
       controller.abort();
     });
   }

@@ -1,21 +1,21 @@
-import * as core from '@actions/core';
-import { runCommand } from '../../build/exec.js';
+import * as runner from '../../runner/state.js';
+import { runCommand } from '../../common/exec.js';
 import {
   environmentInputReader,
   getAzureConnectionInputs,
   getIntegerInput,
-} from '../../github/inputs.js';
-import type { InputReader } from '../../github/inputs.js';
-import { actionsLogger, azureForAction, runAction, writeSummary } from '../../github/runtime.js';
+} from '../../common/inputs.js';
+import type { InputReader } from '../../common/inputs.js';
+import { actionsLogger, azureForAction, runAction, writeSummary } from '../../runner/runtime.js';
 import { deleteResourceGroup, STATE } from '../../validate/cleanup.js';
 import type { CleanupOutcome } from '../../validate/cleanup.js';
-import { deleteCluster } from '../../validate/cluster.js';
+import { deleteCluster } from '../../validate/cluster/cluster.js';
 import {
   Kubectl,
   kubectlWorkDir,
   loadKubeconfig,
   writeKubeconfig,
-} from '../../validate/kubectl.js';
+} from '../../validate/cluster/kubectl.js';
 import { getInputs, VALIDATE_CLUSTER_DEFAULTS } from './inputs.js';
 
 /** How long post: waits for Azure (or CAPZ) to delete what main made. */
@@ -29,22 +29,22 @@ const CLEANUP_TIMEOUT_MS = 20 * 60_000;
  */
 export async function run(): Promise<void> {
   await runAction(async () => {
-    const resourceGroup = core.getState(STATE.resourceGroup);
-    const cluster = core.getState(STATE.cluster);
+    const resourceGroup = runner.getState(STATE.resourceGroup);
+    const cluster = runner.getState(STATE.cluster);
     const made = resourceGroup
       ? `resource group ${resourceGroup}`
       : cluster
         ? `cluster ${cluster}`
         : '';
-    if (!made || core.getState(STATE.done) === 'true') {
-      core.info(
+    if (!made || runner.getState(STATE.done) === 'true') {
+      actionsLogger.info(
         made
           ? `Nothing to clean up: the main step already took care of ${made}.`
           : 'Nothing to clean up: the main step created nothing.',
       );
       return;
     }
-    core.info(`The main step did not finish its cleanup; deleting ${made}.`);
+    actionsLogger.info(`The main step did not finish its cleanup; deleting ${made}.`);
     const read = environmentInputReader();
     const pollIntervalMs =
       getIntegerInput(read, 'poll-interval-seconds', {
@@ -65,10 +65,10 @@ export async function run(): Promise<void> {
         );
     await writeSummary(`### validate-cluster (post): cleanup\n\n${outcome.message}\n`);
     if (outcome.deleted) {
-      core.info(outcome.message);
-      core.saveState(STATE.done, 'true');
+      actionsLogger.info(outcome.message);
+      runner.saveState(STATE.done, 'true');
     } else if (/still running/.test(outcome.message)) {
-      core.warning(outcome.message);
+      actionsLogger.warning(outcome.message);
     } else {
       throw new Error(`Could not delete ${outcome.target}: ${outcome.message}`);
     }

@@ -1,0 +1,194 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { GalleryImage, GalleryImageVersion } from '@azure/arm-compute';
+import { ConfigurationError } from '../common/errors.js';
+import { azureError } from '../azure/errors.js';
+import { DIGEST_TAG } from './ensure-version.js';
+import { capzImageTarget, imageVersionNameRule, isValidName } from './names.js';
+import type { HyperVGeneration, SecurityType } from './names.js';
+import type { GalleryImageVersionId } from './identifiers.js';
+import type {
+  EndOfLifeSetting,
+  IfExistsPolicy,
+  PublishRequest,
+  ReplicationSettings,
+  SharingSettings,
+} from './request.js';
+import type { IsoDate } from '../kubernetes/dates.js';
+import { publish } from './publish.js';
+import type { PublishContext, PublishResult } from './publish.js';
+
+export type PromoteEndOfLife =
+  | { readonly kind: 'date'; readonly date: IsoDate }
+  | { readonly kind: 'kubernetes' }
+  | { readonly kind: 'none' };
+
+/** What a promotion asks for: promote's inputs, read and checked. */
+export interface PromoteRequest {
+  /** `source-image-version-id`: the validated staging version, parsed. */
+  readonly source: GalleryImageVersionId & { readonly id: string };
+  /** `resource-group` of the production gallery; created if missing. */
+  readonly resourceGroup: string;
+  /** `location` of the production gallery and version. */
+  readonly location: string;
+  /** `gallery`: the production gallery. */
+  readonly gallery: string;
+  /** `image-definition`; unset: the source's, with CAPZ's production naming (DESIGN §8). */
+  readonly imageDefinition?: string;
+  /** `image-version`; unset: the source version's name. */
+  readonly imageVersion?: string;
+  /** `publisher`/`offer`/`sku`; each unset one is copied from the source definition. */
+  readonly identifier: {
+    readonly publisher?: string;
+    readonly offer?: string;
+    readonly sku?: string;
+  };
+  readonly replication: ReplicationSettings;
+  /** `end-of-life-date`: a date, `kubernetes` (the minor of the version name), or `none`. */
+  readonly endOfLife: PromoteEndOfLife;
+  /** `tags`, added to the tags copied from the source version. */
+  readonly tags: Readonly<Record<string, string>>;
+  readonly ifExists: IfExistsPolicy;
+  readonly sharing: SharingSettings;
+  /** `validation-report`: path of validate-cluster's JSON report, recorded by digest. */
+  readonly validationReport?: string;
+  readonly timeoutMinutes: number;
+  readonly pollIntervalSeconds: number;
+}
+
+export interface PromoteResult extends PublishResult {
+  settings: PublishRequest;
+  sourceVersion: GalleryImageVersion;
+}
+
+/** Tags that describe the staging copy itself and must not be carried to production. */
+const NOT_COPIED = new Set([DIGEST_TAG, 'source', 'published-by']);
+
+/**
+ * Copies the validated staging version into the production gallery: the definition gets the
+ * source definition's fixed properties (security type included, so confidential-VM images stay
+ * confidential), the version is created *from the staging version* — the exact bits that were
+ * tested — and carries the same content digest, so a re-run writes nothing.
+ */
+export async function promote(
+  settings: PromoteRequest,
+  ctx: Omit<PublishContext, 'digest'>,
+): Promise<PromoteResult> {
+  const { compute } = ctx.clients;
+  const s = settings.source;
+  const [sourceVersion, sourceDefinition] = await Promise.all([
+    compute.galleryImageVersions
+      .get(s.resourceGroup, s.gallery, s.imageDefinition, s.version)
+      .catch((err: unknown) => {
+        throw azureError(
+          err,
+          `reading the source version ${s.gallery}/${s.imageDefinition}/${s.version}`,
+        );
+      }),
+    compute.galleryImages
+      .get(s.resourceGroup, s.gallery, s.imageDefinition)
+      .catch((err: unknown) => {
+        throw azureError(err, `reading the source definition ${s.gallery}/${s.imageDefinition}`);
+      }),
+  ]);
+  if (sourceVersion.provisioningState !== 'Succeeded') {
+    throw new ConfigurationError(
+      `Source version ${s.id} is ${sourceVersion.provisioningState}; only a Succeeded version can be promoted.`,
+    );
+  }
+  const publishSettings = toPublishSettings(settings, sourceDefinition, sourceVersion);
+  ctx.logger.info(
+    `Promoting ${s.gallery}/${s.imageDefinition}/${s.version} to ${settings.gallery}/${publishSettings.imageDefinition}/${publishSettings.imageVersion}.`,
+  );
+  const provenance: Record<string, string> = { ...ctx.provenance, 'promoted-from': s.id };
+  if (ctx.provenance['published-by']) provenance['promoted-by'] = ctx.provenance['published-by'];
+  delete provenance['published-by'];
+  if (settings.validationReport)
+    provenance['validation-report-sha256'] = await fileSha256(settings.validationReport);
+  const result = await publish(publishSettings, {
+    ...ctx,
+    digest: sourceVersion.tags?.[DIGEST_TAG] ?? `source:${s.id.toLowerCase()}`,
+    provenance,
+  });
+  return { ...result, settings: publishSettings, sourceVersion };
+}
+
+/** The publish settings a promotion amounts to, with everything unset taken from the source. */
+export function toPublishSettings(
+  settings: PromoteRequest,
+  definition: GalleryImage,
+  version: GalleryImageVersion,
+): PublishRequest {
+  const s = settings.source;
+  const imageVersion = settings.imageVersion ?? s.version;
+  const copiedTags = Object.fromEntries(
+    Object.entries(version.tags ?? {}).filter(([k]) => !NOT_COPIED.has(k)),
+  );
+  return {
+    resourceGroup: settings.resourceGroup,
+    location: settings.location,
+    gallery: settings.gallery,
+    imageDefinition: settings.imageDefinition ?? productionDefinitionName(s.imageDefinition),
+    imageVersion,
+    source: { kind: 'gallery-image-version', id: s.id, galleryImageVersion: s },
+    definition: {
+      osType: definition.osType as 'Linux' | 'Windows',
+      osState: definition.osState as 'Generalized' | 'Specialized',
+      hyperVGeneration: (definition.hyperVGeneration ?? 'V1') as HyperVGeneration,
+      securityType: (definition.features?.find((f) => f.name === 'SecurityType')?.value ??
+        'Standard') as SecurityType,
+      architecture: (definition.architecture ?? 'x64') as 'x64' | 'Arm64',
+      publisher: settings.identifier.publisher ?? definition.identifier!.publisher,
+      offer: settings.identifier.offer ?? definition.identifier!.offer,
+      sku: settings.identifier.sku ?? definition.identifier!.sku,
+    },
+    replication: settings.replication,
+    ...endOfLife(settings, imageVersion),
+    tags: { ...copiedTags, ...settings.tags },
+    ifExists: settings.ifExists,
+    sharing: settings.sharing,
+    timeoutMinutes: settings.timeoutMinutes,
+    pollIntervalSeconds: settings.pollIntervalSeconds,
+  };
+}
+
+/** `capi-ubuntu-2404` → `capi-ubun2-2404` (DESIGN §8); other names stay as they are. */
+export function productionDefinitionName(staging: string): string {
+  if (!staging.startsWith('capi-')) return staging;
+  try {
+    return capzImageTarget(staging.slice('capi-'.length)).productionDefinition;
+  } catch {
+    return staging;
+  }
+}
+
+/** `kubernetes` reads the minor from the version name (`1.31.2` → `1.31`). */
+function endOfLife(
+  settings: PromoteRequest,
+  imageVersion: string,
+): { endOfLife?: EndOfLifeSetting } {
+  const eol = settings.endOfLife;
+  if (eol.kind === 'none') return {};
+  if (eol.kind === 'date') return { endOfLife: eol };
+  const m = isValidName(imageVersionNameRule, imageVersion)
+    ? imageVersion.match(/^(1)\.(\d+)\.\d+$/)
+    : null;
+  if (!m) {
+    throw new ConfigurationError(
+      `Input 'end-of-life-date' is 'kubernetes', but version '${imageVersion}' is not a Kubernetes version; give a date or 'none'.`,
+    );
+  }
+  return { endOfLife: { kind: 'kubernetes', minor: `${m[1]}.${m[2]}` } };
+}
+
+async function fileSha256(path: string): Promise<string> {
+  try {
+    return createHash('sha256')
+      .update(await readFile(path))
+      .digest('hex');
+  } catch (err) {
+    throw new ConfigurationError(
+      `Input 'validation-report': cannot read '${path}': ${(err as Error).message}`,
+    );
+  }
+}
