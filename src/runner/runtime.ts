@@ -5,6 +5,7 @@ import { createCredential } from '../azure/credentials.js';
 import type { AzureSignIn, SignedInCredential } from '../azure/credentials.js';
 import { ConfigurationError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
+import { type ActionSpec, declaredOutputs } from './spec.js';
 
 /** Domain code's Logger, writing to the job log through @actions/core. */
 export const actionsLogger: Logger = {
@@ -29,9 +30,15 @@ export async function runAction(body: () => Promise<void>): Promise<void> {
   }
 }
 
-/** Writes outputs, masking nothing: resource IDs are not secrets (DESIGN §5). */
-export function setOutputs(outputs: Record<string, string | undefined>): void {
-  for (const [name, value] of Object.entries(outputs)) {
+/**
+ * Writes every output `spec` declares (those undefined stay unset), masking nothing: resource
+ * IDs are not secrets (docs/design.md, "authentication").
+ */
+export function setOutputs<O extends string>(
+  spec: ActionSpec<string, O>,
+  outputs: Readonly<Record<O, string | undefined>>,
+): void {
+  for (const [name, value] of Object.entries<string | undefined>(declaredOutputs(spec, outputs))) {
     if (value !== undefined) core.setOutput(name, value);
   }
 }

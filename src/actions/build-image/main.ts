@@ -3,7 +3,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { azurePageBlobTarget } from '../../build/upload/page-blob.js';
-import { environmentInputReader } from '../../common/inputs.js';
 import {
   actionsLogger,
   runAction,
@@ -12,6 +11,8 @@ import {
   setOutputs,
   writeSummary,
 } from '../../runner/runtime.js';
+import { declaredInputs } from '../../runner/spec.js';
+import { BUILD_IMAGE } from './spec.js';
 import { buildImage } from '../../build/builders/build.js';
 import { getInputs } from './inputs.js';
 import { buildSummary } from './summary.js';
@@ -22,7 +23,7 @@ const USER_AGENT = 'compute-gallery-actions/build-image';
 export async function run(): Promise<void> {
   await runAction(async () => {
     // Every input is checked before anything runs or uploads.
-    const settings = getInputs(environmentInputReader());
+    const settings = getInputs(declaredInputs(BUILD_IMAGE));
     for (const name of settings.ignoredInputs) {
       actionsLogger.warning(
         `Input '${name}' is not used with builder: ${settings.builder.kind}; ignoring it.`,
@@ -57,7 +58,7 @@ export async function run(): Promise<void> {
           ...(process.env.GITHUB_WORKFLOW ? { workflow: process.env.GITHUB_WORKFLOW } : {}),
         },
       });
-      setOutputs({
+      setOutputs(BUILD_IMAGE, {
         'managed-image-id': result.managedImageId,
         'image-version-id': result.imageVersionId,
         'vhd-uri': result.vhd?.uri,

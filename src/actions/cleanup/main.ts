@@ -1,5 +1,4 @@
 import { ContainerClient } from '@azure/storage-blob';
-import { environmentInputReader } from '../../common/inputs.js';
 import {
   actionsLogger,
   azureForAction,
@@ -7,6 +6,8 @@ import {
   setOutputs,
   writeSummary,
 } from '../../runner/runtime.js';
+import { declaredInputs } from '../../runner/spec.js';
+import { CLEANUP } from './spec.js';
 import { fetchSupportCalendar } from '../../kubernetes/fetch-support.js';
 import { SupportCalendar } from '../../kubernetes/support.js';
 import { runCleanup } from '../../gallery/retention/cleanup.js';
@@ -16,7 +17,7 @@ import { cleanupSummary } from './summary.js';
 /** cleanup: plan which versions go by policy, print the plan, carry it out unless a dry run. */
 export async function run(): Promise<void> {
   await runAction(async () => {
-    const settings = getCleanupInputs(environmentInputReader());
+    const settings = getCleanupInputs(declaredInputs(CLEANUP));
     const { compute, credential } = azureForAction(settings.azure, 'cleanup');
     const calendar =
       settings.policy.graceDays !== undefined
@@ -34,7 +35,7 @@ export async function run(): Promise<void> {
     });
     const ids = (action: string): string[] =>
       outcome.plan.filter((e) => e.action === action).map((e) => e.id);
-    setOutputs({
+    setOutputs(CLEANUP, {
       planned: JSON.stringify(outcome.plan),
       deleted: JSON.stringify(outcome.result?.deleted ?? []),
       yanked: JSON.stringify(outcome.result?.yanked ?? []),

@@ -2,7 +2,6 @@ import { githubClient, githubContext } from '../../runner/github.js';
 import { isNotFound } from '../../azure/errors.js';
 import { azureError } from '../../azure/errors.js';
 import { InputError } from '../../common/errors.js';
-import { environmentInputReader } from '../../common/inputs.js';
 import {
   actionsLogger,
   azureForAction,
@@ -10,6 +9,8 @@ import {
   setOutputs,
   writeSummary,
 } from '../../runner/runtime.js';
+import { declaredInputs } from '../../runner/spec.js';
+import { PLAN } from './spec.js';
 import { fetchSupportCalendar } from '../../kubernetes/fetch-support.js';
 import { makePlan } from '../../plan/plan.js';
 import type { PlanContext } from '../../plan/plan.js';
@@ -20,7 +21,7 @@ import { planSummary } from './summary.js';
 /** plan (the root action): the trigger becomes a matrix of Kubernetes version × OS target. */
 export async function run(): Promise<void> {
   await runAction(async () => {
-    const settings = getPlanInputs(environmentInputReader());
+    const settings = getPlanInputs(declaredInputs(PLAN));
     const source = versionSource(settings.kubernetesVersions, githubContext());
     const ctx: PlanContext = {
       calendar: await fetchSupportCalendar({ logger: actionsLogger }),
@@ -69,7 +70,7 @@ export async function run(): Promise<void> {
       ctx,
     );
     const versions = [...new Set(plan.entries.map((e) => e['kubernetes-version']))];
-    setOutputs({
+    setOutputs(PLAN, {
       matrix: JSON.stringify({ include: plan.entries }),
       'kubernetes-versions': JSON.stringify(versions),
       empty: String(plan.entries.length === 0),

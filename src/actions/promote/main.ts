@@ -1,5 +1,4 @@
 import { systemClock } from '../../gallery/clock.js';
-import { environmentInputReader } from '../../common/inputs.js';
 import {
   actionsLogger,
   azureForAction,
@@ -8,6 +7,8 @@ import {
   setOutputs,
   writeSummary,
 } from '../../runner/runtime.js';
+import { declaredInputs } from '../../runner/spec.js';
+import { PROMOTE } from './spec.js';
 import { fetchSupportCalendar } from '../../kubernetes/fetch-support.js';
 import { versionSummary } from '../shared/summary.js';
 import { getPromoteInputs } from './inputs.js';
@@ -17,7 +18,7 @@ import { promote } from '../../gallery/promote.js';
 export async function run(): Promise<void> {
   await runAction(async () => {
     const now = new Date();
-    const settings = getPromoteInputs(environmentInputReader(), now);
+    const settings = getPromoteInputs(declaredInputs(PROMOTE), now);
     const url = runUrl();
     const result = await promote(settings, {
       clients: azureForAction(settings.azure, 'promote'),
@@ -28,7 +29,7 @@ export async function run(): Promise<void> {
       loadSupportCalendar: () => fetchSupportCalendar({ logger: actionsLogger }),
       provenance: url ? { 'published-by': url } : {},
     });
-    setOutputs({
+    setOutputs(PROMOTE, {
       'image-version-id': result.version.id,
       'community-image-id': result.communityImageId,
       'image-reference': result.imageReference,

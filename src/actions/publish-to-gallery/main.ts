@@ -1,6 +1,5 @@
 import { BlobClient } from '@azure/storage-blob';
 import { systemClock } from '../../gallery/clock.js';
-import { environmentInputReader } from '../../common/inputs.js';
 import {
   actionsLogger,
   azureForAction,
@@ -9,6 +8,8 @@ import {
   setOutputs,
   writeSummary,
 } from '../../runner/runtime.js';
+import { declaredInputs } from '../../runner/spec.js';
+import { PUBLISH_TO_GALLERY } from './spec.js';
 import { fetchSupportCalendar } from '../../kubernetes/fetch-support.js';
 import { getInputs } from './inputs.js';
 import { publish } from '../../gallery/publish.js';
@@ -17,7 +18,7 @@ import { publishSummary } from './summary.js';
 /** publish-to-gallery: gallery, definition and version made sure of, from the given source. */
 export async function run(): Promise<void> {
   await runAction(async () => {
-    const read = environmentInputReader();
+    const read = declaredInputs(PUBLISH_TO_GALLERY);
     const now = new Date();
     // Every input is checked before anything talks to Azure.
     const settings = getInputs(read, now);
@@ -38,7 +39,7 @@ export async function run(): Promise<void> {
       provenance: provenanceTags(settings.kubernetesVersion ? settings.imageVersion : undefined),
     });
 
-    setOutputs({
+    setOutputs(PUBLISH_TO_GALLERY, {
       'image-version-id': result.version.id,
       'image-definition-id': result.definitionId,
       'gallery-id': result.galleryId,

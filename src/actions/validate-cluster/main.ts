@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCommand } from '../../common/exec.js';
 import { InputError } from '../../common/errors.js';
-import { environmentInputReader } from '../../common/inputs.js';
 import {
   actionsLogger,
   azureForAction,
@@ -11,6 +10,8 @@ import {
   setOutputs,
   writeSummary,
 } from '../../runner/runtime.js';
+import { declaredInputs } from '../../runner/spec.js';
+import { VALIDATE_CLUSTER } from './spec.js';
 import {
   CAPZ_DEFAULT_TEMPLATES,
   CAPZ_TEMPLATE_SOURCE,
@@ -36,7 +37,7 @@ const CLEANUP_TIMEOUT_MS = 20 * 60_000;
 export async function run(): Promise<void> {
   await runAction(async () => {
     // Every input is checked before anything talks to Azure.
-    const settings = getInputs(environmentInputReader());
+    const settings = getInputs(declaredInputs(VALIDATE_CLUSTER));
     const cluster = settings.cluster ? await loadClusterInputs(settings.cluster) : undefined;
     const clients = azureForAction(settings.azure, 'validate-cluster');
     const image = await readImage(
@@ -126,7 +127,7 @@ async function finish(settings: ValidateClusterSettings, report: ValidationRepor
     `${gallery}-${imageDefinition}-${version}-${report.mode}.json`,
   );
   await writeReport(path, report);
-  setOutputs({
+  setOutputs(VALIDATE_CLUSTER, {
     result: report.result,
     report: path,
     'kubelet-version': report.kubeletVersion,

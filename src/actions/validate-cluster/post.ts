@@ -1,12 +1,10 @@
 import * as runner from '../../runner/state.js';
 import { runCommand } from '../../common/exec.js';
-import {
-  environmentInputReader,
-  getAzureConnectionInputs,
-  getIntegerInput,
-} from '../../common/inputs.js';
+import { getAzureConnectionInputs, getIntegerInput } from '../../common/inputs.js';
 import type { InputReader } from '../../common/inputs.js';
 import { actionsLogger, azureForAction, runAction, writeSummary } from '../../runner/runtime.js';
+import { declaredInputs } from '../../runner/spec.js';
+import { VALIDATE_CLUSTER } from './spec.js';
 import { deleteResourceGroup, STATE } from '../../validate/cleanup.js';
 import type { CleanupOutcome } from '../../validate/cleanup.js';
 import { deleteCluster } from '../../validate/cluster/cluster.js';
@@ -45,7 +43,7 @@ export async function run(): Promise<void> {
       return;
     }
     actionsLogger.info(`The main step did not finish its cleanup; deleting ${made}.`);
-    const read = environmentInputReader();
+    const read = declaredInputs(VALIDATE_CLUSTER);
     const pollIntervalMs =
       getIntegerInput(read, 'poll-interval-seconds', {
         min: 1,
