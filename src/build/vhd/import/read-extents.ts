@@ -68,6 +68,7 @@ export async function expand(file: ImageFile, extent: CompressedExtent): Promise
 /**
  * Walks `extents` (sorted) in windows of `window` bytes aligned to it, yielding each window's
  * pieces in order. An extent crossing a window's end is cut there and continued in the next.
+ * The next window is read while the caller works on the current one.
  */
 export async function* windows(
   file: ImageFile,
@@ -77,7 +78,8 @@ export async function* windows(
   let i = 0;
   let resume = 0;
   let cached: { extent: CompressedExtent; data: Promise<Buffer> } | undefined;
-  while (i < extents.length) {
+  const plan = (): { start: number; pieces: Promise<Piece[]> } | undefined => {
+    if (i >= extents.length) return undefined;
     const start = Math.floor(Math.max(extents[i]!.offset, resume) / window) * window;
     const end = start + window;
     const jobs: Promise<Piece>[] = [];
@@ -100,6 +102,19 @@ export async function* windows(
       i++;
     }
     resume = end;
-    yield { start, pieces: await Promise.all(jobs) };
+    const pieces = Promise.all(jobs);
+    pieces.catch(() => {}); // read ahead: its failure is reported when it is awaited
+    return { start, pieces };
+  };
+  let next = plan();
+  try {
+    while (next) {
+      const current = next;
+      next = plan();
+      yield { start: current.start, pieces: await current.pieces };
+    }
+  } finally {
+    // Stopped early (a failed write): let the read ahead settle before the file is closed.
+    await next?.pieces.catch(() => {});
   }
 }
