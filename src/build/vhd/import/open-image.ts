@@ -10,7 +10,7 @@ import type { DiskMap } from './disk-map.js';
 import { RefusedImageError, UnsupportedVariantError } from './errors.js';
 import { DiskFormatError, ImageFile } from './image-file.js';
 import { mapQcow2 } from './qcow2.js';
-import { mapRaw } from './raw.js';
+import { mapRaw, type RawMapOptions } from './raw.js';
 import { mapVhd } from './vhd.js';
 import { mapVhdx } from './vhdx.js';
 import { mapVmdk, refuseDescriptorFile } from './vmdk.js';
@@ -27,6 +27,7 @@ export async function openDiskImage(
   path: string,
   input: string,
   location: string,
+  options: RawMapOptions = {},
 ): Promise<OpenedImage> {
   const file = await ImageFile.open(path);
   try {
@@ -36,7 +37,7 @@ export async function openDiskImage(
       return { kind: 'fallback', reason: `a ${detected.name} image` };
     }
     if (detected.kind === 'descriptor') refuseDescriptorFile(detected.text);
-    const map = await mapFormat(file, detected.format);
+    const map = await mapFormat(file, detected.format, options);
     return { kind: 'native', file, map };
   } catch (err) {
     await file.close();
@@ -56,10 +57,11 @@ export async function openDiskImage(
 function mapFormat(
   file: ImageFile,
   format: 'raw' | 'qcow2' | 'vpc' | 'vhdx' | 'vmdk',
+  options: RawMapOptions,
 ): Promise<DiskMap> {
   switch (format) {
     case 'raw':
-      return mapRaw(file.path, file.size);
+      return mapRaw(file, file.size, 'raw', 'raw', options);
     case 'qcow2':
       return mapQcow2(file);
     case 'vpc':

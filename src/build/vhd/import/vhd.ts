@@ -57,7 +57,7 @@ export async function mapVhd(file: ImageFile): Promise<DiskMap> {
     }
     const aligned = currentSize === dataSize && dataSize % MiB === 0;
     const map = await mapRaw(
-      file.path,
+      file,
       dataSize,
       'vpc',
       aligned ? 'fixed VHD' : 'fixed VHD, size not a whole number of MiB',
