@@ -89,6 +89,7 @@ export const BUILD_IMAGE_INPUTS = [
   'blob-name',
   'storage-account-id',
   'upload-concurrency',
+  'full-sha256',
 ] as const;
 
 export const BUILD_IMAGE_DEFAULTS = {
@@ -97,6 +98,8 @@ export const BUILD_IMAGE_DEFAULTS = {
   'skip-kube-proxy-check': false,
   /** Eight 4 MiB pages in flight fill a runner's link without tripping storage throttling. */
   'upload-concurrency': 8,
+  /** The content digest is the idempotency key and attestation subject; this hashes every zero. */
+  'full-sha256': false,
 } as const satisfies Record<string, string | number | boolean>;
 
 /**
@@ -115,6 +118,7 @@ const BUILDER_INPUTS: Readonly<Record<string, readonly Builder[]>> = {
   'blob-name': ['disk', 'stemcell'],
   'storage-account-id': ['disk', 'stemcell'],
   'upload-concurrency': ['disk', 'stemcell'],
+  'full-sha256': ['disk'],
 };
 
 /**
@@ -404,6 +408,9 @@ function readUpload(
       max: 64,
       defaultValue: BUILD_IMAGE_DEFAULTS['upload-concurrency'],
     }),
+    ...(getBooleanInput(read, 'full-sha256', BUILD_IMAGE_DEFAULTS['full-sha256'])
+      ? { fullSha256: true }
+      : {}),
   };
 }
 
