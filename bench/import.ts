@@ -322,8 +322,8 @@ async function main(): Promise<void> {
           let m: Measured;
           if (c === 'ours') {
             m = timed(
-              TSX,
-              ['bench/import.ts', '--child', 'ours', image.path, url, standIn.authorityHost],
+              CHILD[0],
+              [...CHILD[1], '--child', 'ours', image.path, url, standIn.authorityHost],
               env,
             );
           } else {
@@ -423,9 +423,9 @@ async function main(): Promise<void> {
               const blob = `sweep-${gap}-${concurrency}-${i}.vhd`;
               const url = `${containerUrl}/${blob}`;
               const m = timed(
-                TSX,
+                CHILD[0],
                 [
-                  'bench/import.ts',
+                  ...CHILD[1],
                   '--child',
                   `sweep:${gap}:${concurrency}`,
                   image.path,
