@@ -126,6 +126,32 @@ describeQemu('streamed import equals qemu-img conversion', () => {
     expect(new Set(digests.values()).size).toBe(1);
   });
 
+  it('reads qcow2 clusters stored past 2 GiB into the file', async () => {
+    // A cluster moved to host offset 2 GiB + 1 MiB (the file sparse) and its L2 entry patched:
+    // offsets with bit 31 set once came out negative through 32-bit bitwise arithmetic.
+    const path = join(work, 'far.qcow2');
+    qemuImg('convert', '-f', 'raw', '-O', 'qcow2', raw, path);
+    const opened = await openDiskImage(path, 'source-disk', path);
+    if (opened.kind !== 'native') throw new Error(opened.reason);
+    const first = opened.map.extents[0]!;
+    await opened.file.close();
+    if (first.kind !== 'stored') throw new Error('expected a stored cluster');
+    const file = readFileSync(path);
+    const entry = Buffer.alloc(8);
+    entry.writeBigUInt64BE(BigInt(first.fileOffset) | (1n << 63n));
+    const at = file.indexOf(entry);
+    expect(at % 8).toBe(0);
+    const far = 2 ** 31 + MiB;
+    const moved = Buffer.alloc(8);
+    moved.writeBigUInt64BE(BigInt(far) | (1n << 63n));
+    const fd = openSync(path, 'r+');
+    writeSync(fd, file.subarray(first.fileOffset, first.fileOffset + 65536), 0, 65536, far);
+    writeSync(fd, moved, 0, 8, at);
+    closeSync(fd);
+    const { result } = await streamed(path, 'seed', {});
+    expect(result.contentDigest).toBe(digests.get('raw'));
+  });
+
   it('keeps a fixed, aligned VHD as it is, footer included', async () => {
     const aligned = writeRaw(join(work, 'aligned.raw'), 4 * MiB, [{ offset: MiB, length: 4096 }]);
     const fixed = join(work, 'fixed.vhd');

@@ -125,7 +125,7 @@ export async function mapQcow2(file: ImageFile): Promise<DiskMap> {
   for (let i = 0; i < needed; i++) {
     const hi1 = l1.readUInt32BE(i * 8);
     const lo1 = l1.readUInt32BE(i * 8 + 4);
-    const l2Offset = (hi1 & 0x00ffffff) * 2 ** 32 + (lo1 & 0xfffffe00);
+    const l2Offset = (hi1 & 0x00ffffff) * 2 ** 32 + ((lo1 & 0xfffffe00) >>> 0);
     if (l2Offset === 0) continue;
     if (l2Offset % clusterSize !== 0) {
       throw new DiskFormatError(`L1 entry ${i} points at ${l2Offset}, not a cluster boundary.`);
@@ -156,7 +156,7 @@ export async function mapQcow2(file: ImageFile): Promise<DiskMap> {
         continue;
       }
       if (version === 3 && lo & 1) continue; // reads as zeros
-      const hostOffset = (hi & 0x00ffffff) * 2 ** 32 + (lo & 0xfffffe00);
+      const hostOffset = (hi & 0x00ffffff) * 2 ** 32 + ((lo & 0xfffffe00) >>> 0);
       if (hostOffset === 0) continue;
       if (hostOffset % clusterSize !== 0) {
         throw new DiskFormatError(
