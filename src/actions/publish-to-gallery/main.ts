@@ -1,5 +1,6 @@
 import { BlobClient } from '@azure/storage-blob';
 import { systemClock } from '../../gallery/clock.js';
+import { blobDigest } from '../../gallery/digest.js';
 import {
   actionsLogger,
   azureForAction,
@@ -31,10 +32,8 @@ export async function run(): Promise<void> {
       pollIntervalMs: settings.pollIntervalSeconds * 1000,
       now,
       loadSupportCalendar: () => fetchSupportCalendar({ logger: actionsLogger }),
-      readBlobDigest: async (uri) => {
-        const metadata = (await new BlobClient(uri, clients.credential).getProperties()).metadata;
-        return metadata?.contentdigest ?? metadata?.sha256;
-      },
+      readBlobDigest: async (uri) =>
+        blobDigest((await new BlobClient(uri, clients.credential).getProperties()).metadata),
       ...(settings.sourceSha256 ? { sourceSha256: settings.sourceSha256 } : {}),
       provenance: provenanceTags(settings.kubernetesVersion ? settings.imageVersion : undefined),
     });
