@@ -24,9 +24,10 @@ const runnerImportMessage =
   'Domain code takes a Logger (src/common/logger.ts); an entry asks src/runner/.';
 
 /**
- * The layering of src/ (docs/design.md, "layout"): the entries in src/actions/ may use anything;
- * src/runner/ is the only door to the runner; the domain (every other folder) never reaches up
- * into either, so the same code serves the actions, a CLI, the demo and the tests.
+ * The layering of src/ (docs/design.md, "layout"): the entries in src/actions/ call the domain
+ * and src/runner/, which is the only door to the runner (@actions/*); the domain (every other
+ * folder) never reaches up into either, so the same code serves the actions, a CLI, the demo and
+ * the tests. And no import cycles anywhere in src/.
  */
 export const boundaries = [
   {

@@ -22,7 +22,7 @@ interface ActionYml {
   runs: { using: string; main: string };
 }
 
-/** Each action: what its code reads, the defaults the code applies, the outputs DESIGN §4 promises. */
+/** Each action: what its code reads, the defaults the code applies, the outputs docs/design.md ("contracts") promises. */
 const ACTIONS = [
   {
     file: 'actions/publish-to-gallery/action.yml',
@@ -102,7 +102,7 @@ describe.each(ACTIONS)('$file', ({ file, inputs, defaults, outputs }) => {
     expect(undocumented).toEqual([]);
   });
 
-  it('describes every input and output, and promises the DESIGN outputs', () => {
+  it('describes every input and output, and promises the designed outputs', () => {
     expect(Object.keys(yml.outputs).sort()).toEqual([...outputs].sort());
     for (const entry of [...Object.values(yml.inputs), ...Object.values(yml.outputs)]) {
       expect(entry.description.length).toBeGreaterThan(10);

@@ -1,17 +1,19 @@
 import { describe, expect, it } from '@jest/globals';
 import { InputError } from '../../src/common/errors.js';
 import {
+  parseKubernetesVersion,
   compareKubernetesVersions,
   compareMinorKeys,
+  compareVersionNames,
   formatKubernetesVersion,
   imageVersionForKubernetes,
   isPrerelease,
   minorKey,
-  parseKubernetesVersion,
-  sortKubernetesVersions,
+  minorOfVersionName,
   toImageVersion,
   tryParseKubernetesVersion,
   tryParseMinorKey,
+  sortKubernetesVersions,
 } from '../../src/kubernetes/version.js';
 
 describe('tryParseKubernetesVersion', () => {
@@ -182,5 +184,26 @@ describe('image versions', () => {
     expect(() => imageVersionForKubernetes('1.31', 'kubernetes-version')).toThrow(
       /Invalid input 'kubernetes-version': '1.31'/,
     );
+  });
+});
+
+describe('compareVersionNames', () => {
+  it.each([
+    ['1.10.0', '1.9.3'],
+    ['1.31.10', '1.31.2'],
+    ['1.31.2-1.10', '1.31.2-1.9'],
+    ['1.31.2-1.1', '1.31.2'],
+  ])('orders %s after %s', (newer, older) => {
+    expect(compareVersionNames(newer, older)).toBeGreaterThan(0);
+    expect(compareVersionNames(older, newer)).toBeLessThan(0);
+  });
+
+  it('finds equal names equal, and compares on past a numerically equal part', () => {
+    expect(compareVersionNames('1.31.2', '1.31.2')).toBe(0);
+    expect(compareVersionNames('1.01.5', '1.1.3')).toBeGreaterThan(0);
+  });
+
+  it('takes the minor of a version name', () => {
+    expect(minorOfVersionName('1.31.2')).toBe('1.31');
   });
 });

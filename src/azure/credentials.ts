@@ -7,7 +7,7 @@ import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-
 import { ConfigurationError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 
-/** Where and as whom to sign in: the common Azure inputs of every action (DESIGN §4–5). */
+/** Where and as whom to sign in: the common Azure inputs of every action (docs/design.md, "contracts" and "authentication"). */
 export interface AzureSignIn {
   subscriptionId: string;
   tenantId?: string;
@@ -57,7 +57,7 @@ function isKnownAuthority(authorityHost: string): boolean {
 }
 
 /**
- * Picks the credential as DESIGN §5 orders it: GitHub OIDC when client and tenant are given and
+ * Picks the credential as docs/design.md ("authentication") orders it: GitHub OIDC when client and tenant are given and
  * the job may request ID tokens; a client secret in AZURE_CLIENT_SECRET; otherwise the Azure CLI
  * session `azure/login` left behind. Every token it hands out is masked first.
  */

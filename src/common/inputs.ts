@@ -13,9 +13,9 @@ import {
   normalizeRegionName,
   regionNameRule,
   STORAGE_ACCOUNT_TYPES,
-  type StorageAccountType,
   subscriptionIdRule,
 } from '../gallery/names.js';
+import type { TargetRegion } from '../gallery/version-spec.js';
 import { type IsoDate, parseIsoDate, toIsoDate } from '../kubernetes/dates.js';
 
 /** Returns the raw text of input `name` (kebab-case, as in action.yml), or undefined. */
@@ -216,15 +216,24 @@ export function getKeyValueInput(read: InputReader, name: string): Record<string
 }
 
 // ---------------------------------------------------------------------------------------------
+// Timing: every action that waits on Azure reads these two the same way
+
+/** `timeout-minutes`: how long the whole step may wait, 1 to `max` minutes. */
+export function getTimeoutMinutes(read: InputReader, defaultValue: number, max = 1440): number {
+  return getIntegerInput(read, 'timeout-minutes', { min: 1, max, defaultValue });
+}
+
+/** `poll-interval-seconds`: how often progress is read and logged, 1 to `max` seconds. */
+export function getPollIntervalSeconds(read: InputReader, defaultValue: number, max = 600): number {
+  return getIntegerInput(read, 'poll-interval-seconds', { min: 1, max, defaultValue });
+}
+
+// ---------------------------------------------------------------------------------------------
 // Target regions
 
-/** One replication target as the user wrote it; unset parts take the action's defaults. */
-export interface TargetRegionInput {
-  /** Lower-case region name, e.g. `westeurope`. */
-  readonly name: string;
-  readonly replicas?: number;
-  readonly storageAccountType?: StorageAccountType;
-}
+/** One replication target as the user wrote it: a region, and what is unset takes the defaults. */
+export type TargetRegionInput = Pick<TargetRegion, 'name'> &
+  Partial<Pick<TargetRegion, 'replicas' | 'storageAccountType'>>;
 
 const TARGET_REGION_FORM =
   'Expected region, region=replicas or region=replicas/storageType, such as ' +
@@ -275,9 +284,9 @@ export function getTargetRegionsInput(read: InputReader, name: string): TargetRe
 }
 
 // ---------------------------------------------------------------------------------------------
-// Azure connection inputs, common to every action that talks to Azure (DESIGN §4, §5)
+// Azure connection inputs, common to every action that talks to Azure (docs/design.md, "contracts" and "authentication")
 
-/** The inputs every action that talks to Azure has (DESIGN §4), in their usual order. */
+/** The inputs every action that talks to Azure has (docs/design.md, "contracts"), in their usual order. */
 export const AZURE_CONNECTION_INPUTS = [
   'subscription-id',
   'tenant-id',

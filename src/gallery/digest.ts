@@ -19,7 +19,7 @@ export function blobDigest(
 }
 
 /**
- * The content digest recorded on a version (DESIGN §7): the VHD's SHA-256 when known (given, or
+ * The content digest recorded on a version (docs/design.md, "facts to honour"): the VHD's SHA-256 when known (given, or
  * recorded on the blob at upload), otherwise the source resource ID, which for a managed image or
  * a gallery version names content that cannot change under it.
  */

@@ -5,7 +5,7 @@ import { azureError, isNotFound } from '../azure/errors.js';
 
 export type GalleryApi = Pick<ComputeManagementClient, 'galleries' | 'gallerySharingProfile'>;
 
-/** A community gallery's public face (DESIGN §7): who publishes, and the public name prefix. */
+/** A community gallery's public face (docs/design.md, "facts to honour"): who publishes, and the public name prefix. */
 export interface CommunitySharing {
   publisherUri: string;
   publisherContact: string;

@@ -261,7 +261,7 @@ export type ReplicationMode = (typeof REPLICATION_MODES)[number];
 export const MAX_REPLICAS_PER_REGION = 100;
 
 // ---------------------------------------------------------------------------------------------
-// CAPZ naming (DESIGN §8). CAPZ hardcodes its community gallery and pins definitions by name,
+// CAPZ naming (docs/design.md, "naming"). CAPZ hardcodes its community gallery and pins definitions by name,
 // so these names are an interface, not a style.
 
 /** Production names avoid trademarks as whole words: `ubuntu` → `ubun2`, `windows` → `win`. */

@@ -15,6 +15,7 @@ import type {
   SharingSettings,
 } from './request.js';
 import type { IsoDate } from '../kubernetes/dates.js';
+import { minorKey, tryParseKubernetesVersion } from '../kubernetes/version.js';
 import { publish } from './publish.js';
 import type { PublishContext, PublishResult } from './publish.js';
 
@@ -33,7 +34,7 @@ export interface PromoteRequest {
   readonly location: string;
   /** `gallery`: the production gallery. */
   readonly gallery: string;
-  /** `image-definition`; unset: the source's, with CAPZ's production naming (DESIGN §8). */
+  /** `image-definition`; unset: the source's, with CAPZ's production naming (docs/design.md, "naming"). */
   readonly imageDefinition?: string;
   /** `image-version`; unset: the source version's name. */
   readonly imageVersion?: string;
@@ -152,7 +153,7 @@ export function toPublishSettings(
   };
 }
 
-/** `capi-ubuntu-2404` → `capi-ubun2-2404` (DESIGN §8); other names stay as they are. */
+/** `capi-ubuntu-2404` → `capi-ubun2-2404` (docs/design.md, "naming"); other names stay as they are. */
 export function productionDefinitionName(staging: string): string {
   if (!staging.startsWith('capi-')) return staging;
   try {
@@ -170,15 +171,15 @@ function endOfLife(
   const eol = settings.endOfLife;
   if (eol.kind === 'none') return {};
   if (eol.kind === 'date') return { endOfLife: eol };
-  const m = isValidName(imageVersionNameRule, imageVersion)
-    ? imageVersion.match(/^(1)\.(\d+)\.\d+$/)
-    : null;
-  if (!m) {
+  const version = isValidName(imageVersionNameRule, imageVersion)
+    ? tryParseKubernetesVersion(imageVersion)
+    : undefined;
+  if (!version || version.major !== 1) {
     throw new ConfigurationError(
       `Input 'end-of-life-date' is 'kubernetes', but version '${imageVersion}' is not a Kubernetes version; give a date or 'none'.`,
     );
   }
-  return { endOfLife: { kind: 'kubernetes', minor: `${m[1]}.${m[2]}` } };
+  return { endOfLife: { kind: 'kubernetes', minor: minorKey(version) } };
 }
 
 async function fileSha256(path: string): Promise<string> {

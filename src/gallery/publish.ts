@@ -8,6 +8,7 @@ import { ensureImageDefinition } from './ensure-definition.js';
 import { ensureGallery } from './ensure-gallery.js';
 import { ensureImageVersion } from './ensure-version.js';
 import type { VersionOutcome } from './ensure-version.js';
+import type { VersionSpec } from './version-spec.js';
 import { capzImageReference, communityImageId } from './reference.js';
 import type { SupportCalendar } from '../kubernetes/support.js';
 import { startOfIsoDate, toIsoDate } from '../kubernetes/dates.js';
@@ -82,66 +83,18 @@ export async function publish(
   );
   const definition = await ensureImageDefinition(
     compute,
-    {
-      resourceGroup: settings.resourceGroup,
-      gallery: settings.gallery,
-      name: settings.imageDefinition,
-      location: settings.location,
-      osType: settings.definition.osType,
-      osState: settings.definition.osState ?? 'Generalized',
-      hyperVGeneration: settings.definition.hyperVGeneration,
-      architecture: settings.definition.architecture,
-      securityType: settings.definition.securityType,
-      identifier: {
-        publisher: settings.definition.publisher,
-        offer: settings.definition.offer,
-        sku: settings.definition.sku,
-      },
-    },
+    definitionSpec(settings),
     ctx.logger,
     wait,
   );
   const version = await ensureImageVersion(
     compute,
-    {
-      resourceGroup: settings.resourceGroup,
-      gallery: settings.gallery,
-      definition: settings.imageDefinition,
-      version: settings.imageVersion,
-      location: settings.location,
-      source: settings.source,
-      digest,
-      targetRegions: settings.replication.targetRegions.map((r) => ({ ...r })),
-      replicaCount: settings.replication.replicaCount,
-      storageAccountType: settings.replication.storageAccountType,
-      replicationMode: settings.replication.mode,
-      excludeFromLatest: settings.replication.excludeFromLatest,
-      ...(endOfLifeDate ? { endOfLifeDate: startOfIsoDate(endOfLifeDate) } : {}),
-      tags: boundTags(tags),
-      ifExists: settings.ifExists,
-      timeoutMs: settings.timeoutMinutes * 60_000,
-    },
+    versionSpec(settings, digest, tags, endOfLifeDate),
     { logger: ctx.logger, clock: ctx.clock, pollIntervalMs: ctx.pollIntervalMs },
   );
 
   const publicName = gallery.publicName;
-  const imageReference = capzImageReference(
-    publicName
-      ? {
-          kind: 'community',
-          publicName,
-          definition: settings.imageDefinition,
-          version: settings.imageVersion,
-        }
-      : {
-          kind: 'private',
-          subscriptionId: ctx.clients.subscriptionId,
-          resourceGroup: settings.resourceGroup,
-          gallery: settings.gallery,
-          definition: settings.imageDefinition,
-          version: settings.imageVersion,
-        },
-  );
+  const imageReference = referenceOf(settings, publicName, ctx.clients.subscriptionId);
   return {
     galleryId: gallery.id,
     definitionId: definition.id,
@@ -160,6 +113,78 @@ export async function publish(
     ...(endOfLifeDate ? { endOfLifeDate } : {}),
     tags,
   };
+}
+
+/** The definition a publish makes sure of: its fixed properties, from the request. */
+function definitionSpec(settings: PublishRequest): Parameters<typeof ensureImageDefinition>[1] {
+  return {
+    resourceGroup: settings.resourceGroup,
+    gallery: settings.gallery,
+    name: settings.imageDefinition,
+    location: settings.location,
+    osType: settings.definition.osType,
+    osState: settings.definition.osState ?? 'Generalized',
+    hyperVGeneration: settings.definition.hyperVGeneration,
+    architecture: settings.definition.architecture,
+    securityType: settings.definition.securityType,
+    identifier: {
+      publisher: settings.definition.publisher,
+      offer: settings.definition.offer,
+      sku: settings.definition.sku,
+    },
+  };
+}
+
+/** The version a publish makes sure of: source, content digest, replication, tags. */
+function versionSpec(
+  settings: PublishRequest,
+  digest: string,
+  tags: Record<string, string>,
+  endOfLifeDate: string | undefined,
+): VersionSpec {
+  return {
+    resourceGroup: settings.resourceGroup,
+    gallery: settings.gallery,
+    definition: settings.imageDefinition,
+    version: settings.imageVersion,
+    location: settings.location,
+    source: settings.source,
+    digest,
+    targetRegions: settings.replication.targetRegions.map((r) => ({ ...r })),
+    replicaCount: settings.replication.replicaCount,
+    storageAccountType: settings.replication.storageAccountType,
+    replicationMode: settings.replication.mode,
+    excludeFromLatest: settings.replication.excludeFromLatest,
+    ...(endOfLifeDate ? { endOfLifeDate: startOfIsoDate(endOfLifeDate) } : {}),
+    tags: boundTags(tags),
+    ifExists: settings.ifExists,
+    timeoutMs: settings.timeoutMinutes * 60_000,
+  };
+}
+
+/** CAPZ's `image:` stanza: by public name in a community gallery, else by resource ID. */
+function referenceOf(
+  settings: PublishRequest,
+  publicName: string | undefined,
+  subscriptionId: string,
+): string {
+  return capzImageReference(
+    publicName
+      ? {
+          kind: 'community',
+          publicName,
+          definition: settings.imageDefinition,
+          version: settings.imageVersion,
+        }
+      : {
+          kind: 'private',
+          subscriptionId,
+          resourceGroup: settings.resourceGroup,
+          gallery: settings.gallery,
+          definition: settings.imageDefinition,
+          version: settings.imageVersion,
+        },
+  );
 }
 
 /** `end-of-life-date: kubernetes` becomes the minor's end of life from the release calendar. */

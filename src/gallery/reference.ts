@@ -1,4 +1,4 @@
-/** Where a published version lives, as CAPZ's AzureMachineTemplate `image:` needs it (DESIGN §8). */
+/** Where a published version lives, as CAPZ's AzureMachineTemplate `image:` needs it (docs/design.md, "naming"). */
 export type ImageLocation =
   | {
       kind: 'private';

@@ -151,3 +151,28 @@ export function imageVersionForKubernetes(text: string, input = 'kubernetes-vers
   if (version.prerelease) throw new InputError(input, text, PRERELEASE_HAS_NO_IMAGE_VERSION);
   return toImageVersion(version, input);
 }
+
+/**
+ * Orders version names: runs of digits compare as numbers, anything else as text, so
+ * `1.10.0` comes after `1.9.3` and the Debian revision `1.31.2-1.10` after `1.31.2-1.9`.
+ * Gallery image versions, Kubernetes versions and package versions all sort by it.
+ */
+export function compareVersionNames(a: string, b: string): number {
+  const parts = (v: string) => v.match(/\d+|\D+/g) ?? [];
+  const [pa, pb] = [parts(a), parts(b)];
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const [x, y] = [pa[i] ?? '', pb[i] ?? ''];
+    if (x === y) continue;
+    if (/^\d+$/.test(x) && /^\d+$/.test(y)) {
+      if (Number(x) !== Number(y)) return Number(x) - Number(y);
+      continue;
+    }
+    return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+/** The minor of a version name: `1.31.2` → `1.31`. */
+export function minorOfVersionName(version: string): string {
+  return version.split('.').slice(0, 2).join('.');
+}

@@ -6,6 +6,7 @@ import {
   compareMinorKeys,
   isPrerelease,
   minorKey,
+  tryParseMinorKey,
   parseKubernetesVersion,
 } from '../kubernetes/version.js';
 import { listReleaseTags } from './releases.js';
@@ -108,7 +109,7 @@ async function chooseVersions(
       if (minors.length === 0) return false;
       const top = minors.map(minorKey).sort((a, b) => compareMinorKeys(b, a));
       newestMinor ??= top[0];
-      const [major, minor] = newestMinor!.split('.').map(Number) as [number, number];
+      const { major, minor } = tryParseMinorKey(newestMinor!)!;
       return minors.some((v) => v.major === major && v.minor > minor - request.minorVersions);
     },
   });

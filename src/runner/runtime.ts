@@ -5,6 +5,8 @@ import { createCredential } from '../azure/credentials.js';
 import type { AzureSignIn, SignedInCredential } from '../azure/credentials.js';
 import { ConfigurationError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
+import type { PackerSignInRequest } from '../build/packer/sign-in.js';
+import type { Provenance } from '../common/provenance.js';
 import { type ActionSpec, declaredOutputs } from './spec.js';
 
 /** Domain code's Logger, writing to the job log through @actions/core. */
@@ -52,6 +54,17 @@ export async function writeSummary(markdown: string): Promise<void> {
   await core.summary.addRaw(markdown, true).write();
 }
 
+/** What the runner's environment says about this run: repository, commit, run link, workflow. */
+export function runProvenance(env: NodeJS.ProcessEnv = process.env): Provenance {
+  const url = runUrl(env);
+  return {
+    ...(env.GITHUB_REPOSITORY ? { repository: env.GITHUB_REPOSITORY } : {}),
+    ...(env.GITHUB_SHA ? { commit: env.GITHUB_SHA } : {}),
+    ...(url ? { runUrl: url } : {}),
+    ...(env.GITHUB_WORKFLOW ? { workflow: env.GITHUB_WORKFLOW } : {}),
+  };
+}
+
 /** The link to this workflow run, for provenance tags and summaries. */
 export function runUrl(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const { GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT } = env;
@@ -61,7 +74,7 @@ export function runUrl(env: NodeJS.ProcessEnv = process.env): string | undefined
 }
 
 /**
- * Signs in the way DESIGN §5 orders it, with the Actions runtime supplying fresh GitHub ID
+ * Signs in the way docs/design.md ("authentication") orders it, with the Actions runtime supplying fresh GitHub ID
  * tokens and masking every secret and token before it could reach the log.
  */
 export function signInFromRunner(azure: AzureSignIn): SignedInCredential {
@@ -71,6 +84,26 @@ export function signInFromRunner(azure: AzureSignIn): SignedInCredential {
     maskSecret: (value) => core.setSecret(value),
     logger: actionsLogger,
   });
+}
+
+/**
+ * How Packer (builders image-builder and packer) signs in: the same way as the action, with the
+ * runner's ID tokens, so no secret is needed under OIDC.
+ */
+export function packerSignInFromRunner(
+  azure: AzureSignIn & { readonly subscriptionId: string },
+  signedIn: SignedInCredential,
+  env: NodeJS.ProcessEnv = process.env,
+): PackerSignInRequest {
+  const clientId = azure.clientId ?? env.AZURE_CLIENT_ID;
+  const tenantId = azure.tenantId ?? env.AZURE_TENANT_ID;
+  return {
+    kind: signedIn.kind,
+    subscriptionId: azure.subscriptionId,
+    ...(clientId ? { clientId } : {}),
+    ...(tenantId ? { tenantId } : {}),
+    getIdToken: (audience) => core.getIDToken(audience),
+  };
 }
 
 /** Sign-in plus ARM clients, for an action that talks to Azure. */

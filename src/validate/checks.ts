@@ -60,7 +60,7 @@ interface CheckSpec {
 /** Runs `kubeadm init` preflight without changing the node. */
 const CONTAINERD_SOCKET = 'unix:///run/containerd/containerd.sock';
 
-/** The checks of DESIGN §4 / issue 5 for one image, in the order the script runs them. */
+/** The checks of docs/design.md, "contracts", for one image, in the order the script runs them. */
 export function checkSpecs(o: CheckOptions): CheckSpec[] {
   const linux = o.osType === 'Linux';
   const v = o.kubernetesVersion;

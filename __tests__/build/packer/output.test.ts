@@ -4,7 +4,7 @@ import { PackerOutput, parseMachineRecord, plainLine } from '../../../src/build/
 import { neutraliseCommands } from '../../../src/build/packer/run.js';
 
 const fixture = (name: string) =>
-  readFileSync(new URL(`../fixtures/build/packer/${name}`, import.meta.url), 'utf8')
+  readFileSync(new URL(`../../fixtures/build/packer/${name}`, import.meta.url), 'utf8')
     .replace(/__SUB__/g, '00000000-0000-0000-0000-000000000000')
     .replace(/__RG__/g, 'cluster-api-gallery')
     .replace(/__GALLERY__/g, 'staging_gallery')

@@ -1,5 +1,5 @@
 /**
- * Reads and validates every input of build-image (DESIGN §4) into one typed settings object
+ * Reads and validates every input of build-image (docs/design.md, "contracts") into one typed settings object
  * before anything runs or uploads: a bad input fails here, naming the input. Inputs that only
  * one builder uses are refused with the others rather than ignored, since they suggest the user
  * meant another builder. Defaults live in {@link BUILD_IMAGE_DEFAULTS} only.

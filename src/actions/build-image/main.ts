@@ -1,4 +1,3 @@
-import { getIdToken } from '../../runner/state.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,8 +5,9 @@ import { azurePageBlobTarget } from '../../build/upload/page-blob.js';
 import {
   actionsLogger,
   runAction,
+  packerSignInFromRunner,
   signInFromRunner,
-  runUrl,
+  runProvenance,
   setOutputs,
   writeSummary,
 } from '../../runner/runtime.js';
@@ -29,10 +29,7 @@ export async function run(): Promise<void> {
         `Input '${name}' is not used with builder: ${settings.builder.kind}; ignoring it.`,
       );
     }
-    const clientId = settings.azure.clientId ?? process.env.AZURE_CLIENT_ID;
-    const tenantId = settings.azure.tenantId ?? process.env.AZURE_TENANT_ID;
     const signedIn = signInFromRunner(settings.azure);
-    const url = runUrl();
     const temp = process.env.RUNNER_TEMP ?? tmpdir();
     const workDir = await mkdtemp(join(temp, 'build-image-'));
     try {
@@ -42,21 +39,9 @@ export async function run(): Promise<void> {
         manifestDir: temp,
         pageBlob: (blobUrl) =>
           azurePageBlobTarget(blobUrl, signedIn.credential, { userAgent: USER_AGENT }),
-        // Packer (image-builder, packer) signs in the same way, without a secret under OIDC.
-        signIn: {
-          kind: signedIn.kind,
-          subscriptionId: settings.azure.subscriptionId,
-          ...(clientId ? { clientId } : {}),
-          ...(tenantId ? { tenantId } : {}),
-          getIdToken: (audience) => getIdToken(audience),
-        },
+        signIn: packerSignInFromRunner(settings.azure, signedIn),
         env: process.env,
-        provenance: {
-          ...(process.env.GITHUB_REPOSITORY ? { repository: process.env.GITHUB_REPOSITORY } : {}),
-          ...(process.env.GITHUB_SHA ? { commit: process.env.GITHUB_SHA } : {}),
-          ...(url ? { runUrl: url } : {}),
-          ...(process.env.GITHUB_WORKFLOW ? { workflow: process.env.GITHUB_WORKFLOW } : {}),
-        },
+        provenance: runProvenance(),
       });
       setOutputs(BUILD_IMAGE, {
         'managed-image-id': result.managedImageId,

@@ -1,5 +1,5 @@
 /**
- * Reads and validates every cleanup input (DESIGN §4) before any Azure call. Cleanup deletes,
+ * Reads and validates every cleanup input (docs/design.md, "contracts") before any Azure call. Cleanup deletes,
  * so it is a dry run unless `dry-run` is explicitly `false`.
  */
 import { InputError } from '../../common/errors.js';
@@ -18,6 +18,7 @@ import {
   getIntegerInput,
   getListInput,
   getOptionalInput,
+  getPollIntervalSeconds,
   type InputReader,
   parseHttpsUrl,
 } from '../../common/inputs.js';
@@ -118,11 +119,7 @@ export function getCleanupInputs(read: InputReader): CleanupSettings {
       max: 32,
       defaultValue: CLEANUP_DEFAULTS['max-concurrency'],
     }),
-    pollIntervalSeconds: getIntegerInput(read, 'poll-interval-seconds', {
-      min: 1,
-      max: 600,
-      defaultValue: CLEANUP_DEFAULTS['poll-interval-seconds'],
-    }),
+    pollIntervalSeconds: getPollIntervalSeconds(read, CLEANUP_DEFAULTS['poll-interval-seconds']),
   };
 }
 

@@ -1,4 +1,4 @@
-/** Reads and validates the plan inputs (DESIGN §4) before any call to GitHub or Azure. */
+/** Reads and validates the plan inputs (docs/design.md, "contracts") before any call to GitHub or Azure. */
 import { InputError } from '../../common/errors.js';
 import { capzImageTarget, galleryNameRule, resourceGroupNameRule } from '../../gallery/names.js';
 import type { CapzImageTarget } from '../../gallery/names.js';

@@ -1,6 +1,4 @@
-import { githubClient, githubContext } from '../../runner/github.js';
-import { isNotFound } from '../../azure/errors.js';
-import { azureError } from '../../azure/errors.js';
+import { githubContext, kubernetesReleases } from '../../runner/github.js';
 import { InputError } from '../../common/errors.js';
 import {
   actionsLogger,
@@ -13,6 +11,7 @@ import { declaredInputs } from '../../runner/spec.js';
 import { PLAN } from './spec.js';
 import { fetchSupportCalendar } from '../../kubernetes/fetch-support.js';
 import { makePlan } from '../../plan/plan.js';
+import { publishedIn } from '../../plan/published.js';
 import type { PlanContext } from '../../plan/plan.js';
 import { versionSource } from '../../plan/triggers.js';
 import { getPlanInputs } from './inputs.js';
@@ -36,29 +35,11 @@ export async function run(): Promise<void> {
           'Required to read the releases of kubernetes/kubernetes when no versions are given (the default is the job token).',
         );
       }
-      const octokit = githubClient(settings.githubToken);
-      ctx.listReleases = async (page) =>
-        (
-          await octokit.rest.repos.listReleases({
-            owner: 'kubernetes',
-            repo: 'kubernetes',
-            per_page: 100,
-            page,
-          })
-        ).data;
+      ctx.listReleases = kubernetesReleases(settings.githubToken);
     }
     if (settings.published) {
-      const p = settings.published;
-      const { compute } = azureForAction(p.azure, 'plan');
-      ctx.isPublished = async (definition, version) => {
-        try {
-          await compute.galleryImageVersions.get(p.resourceGroup, p.gallery, definition, version);
-          return true;
-        } catch (err) {
-          if (isNotFound(err)) return false;
-          throw azureError(err, `reading ${p.gallery}/${definition}/${version}`);
-        }
-      };
+      const { compute } = azureForAction(settings.published.azure, 'plan');
+      ctx.isPublished = publishedIn(compute, settings.published);
     }
     const plan = await makePlan(
       {

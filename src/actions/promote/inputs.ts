@@ -1,5 +1,5 @@
 /**
- * Reads and validates every promote input (DESIGN §4) before any Azure call. Promote copies a
+ * Reads and validates every promote input (docs/design.md, "contracts") before any Azure call. Promote copies a
  * validated staging version into the production gallery, so most of what publish-to-gallery
  * asks for is read from the source instead: the definition's fixed properties always, the
  * identifier, definition name and version name unless given.
@@ -23,10 +23,11 @@ import {
   type AzureConnectionSettings,
   getAzureConnectionInputs,
   getEnumInput,
-  getIntegerInput,
   getKeyValueInput,
   getOptionalInput,
+  getPollIntervalSeconds,
   getRequiredInput,
+  getTimeoutMinutes,
   type InputReader,
   parseFutureDate,
 } from '../../common/inputs.js';
@@ -122,16 +123,8 @@ export function getPromoteInputs(read: InputReader, now: Date): PromoteSettings 
     ifExists: getEnumInput(read, 'if-exists', IF_EXISTS_POLICIES, PROMOTE_DEFAULTS['if-exists']),
     sharing: readSharing(read, PROMOTE_DEFAULTS.sharing),
     ...optional('validationReport', getOptionalInput(read, 'validation-report')),
-    timeoutMinutes: getIntegerInput(read, 'timeout-minutes', {
-      min: 1,
-      max: 1440,
-      defaultValue: PROMOTE_DEFAULTS['timeout-minutes'],
-    }),
-    pollIntervalSeconds: getIntegerInput(read, 'poll-interval-seconds', {
-      min: 1,
-      max: 600,
-      defaultValue: PROMOTE_DEFAULTS['poll-interval-seconds'],
-    }),
+    timeoutMinutes: getTimeoutMinutes(read, PROMOTE_DEFAULTS['timeout-minutes']),
+    pollIntervalSeconds: getPollIntervalSeconds(read, PROMOTE_DEFAULTS['poll-interval-seconds']),
   };
 }
 

@@ -1,9 +1,10 @@
+import { provenanceTags } from '../../common/provenance.js';
 import { systemClock } from '../../gallery/clock.js';
 import {
   actionsLogger,
   azureForAction,
   runAction,
-  runUrl,
+  runProvenance,
   setOutputs,
   writeSummary,
 } from '../../runner/runtime.js';
@@ -19,7 +20,8 @@ export async function run(): Promise<void> {
   await runAction(async () => {
     const now = new Date();
     const settings = getPromoteInputs(declaredInputs(PROMOTE), now);
-    const url = runUrl();
+    // A promotion records only the run that made it (promote.ts renames it promoted-by).
+    const { 'published-by': url } = provenanceTags(runProvenance());
     const result = await promote(settings, {
       clients: azureForAction(settings.azure, 'promote'),
       logger: actionsLogger,

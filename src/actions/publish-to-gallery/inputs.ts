@@ -1,5 +1,5 @@
 /**
- * Reads and validates every input of publish-to-gallery (DESIGN §4) into one typed settings
+ * Reads and validates every input of publish-to-gallery (docs/design.md, "contracts") into one typed settings
  * object, before any Azure call: a bad input fails here, naming the input, and nothing is
  * created. Defaults live in {@link PUBLISH_TO_GALLERY_DEFAULTS} only; action.yml must declare
  * the same values.
@@ -29,11 +29,12 @@ import {
   type AzureConnectionSettings,
   getAzureConnectionInputs,
   getEnumInput,
-  getIntegerInput,
   getKeyValueInput,
   getOptionalEnumInput,
   getOptionalInput,
+  getPollIntervalSeconds,
   getRequiredInput,
+  getTimeoutMinutes,
   type InputReader,
   parseFutureDate,
 } from '../../common/inputs.js';
@@ -178,16 +179,11 @@ export function getInputs(read: InputReader, now: Date): PublishToGallerySetting
       PUBLISH_TO_GALLERY_DEFAULTS['if-exists'],
     ),
     sharing: readSharing(read, PUBLISH_TO_GALLERY_DEFAULTS.sharing),
-    timeoutMinutes: getIntegerInput(read, 'timeout-minutes', {
-      min: 1,
-      max: 1440,
-      defaultValue: PUBLISH_TO_GALLERY_DEFAULTS['timeout-minutes'],
-    }),
-    pollIntervalSeconds: getIntegerInput(read, 'poll-interval-seconds', {
-      min: 1,
-      max: 600,
-      defaultValue: PUBLISH_TO_GALLERY_DEFAULTS['poll-interval-seconds'],
-    }),
+    timeoutMinutes: getTimeoutMinutes(read, PUBLISH_TO_GALLERY_DEFAULTS['timeout-minutes']),
+    pollIntervalSeconds: getPollIntervalSeconds(
+      read,
+      PUBLISH_TO_GALLERY_DEFAULTS['poll-interval-seconds'],
+    ),
     ...optional('sourceSha256', readSourceSha256(read)),
   };
 }

@@ -1,3 +1,4 @@
+import { provenanceTags } from '../../common/provenance.js';
 import { BlobClient } from '@azure/storage-blob';
 import { systemClock } from '../../gallery/clock.js';
 import { blobDigest } from '../../gallery/digest.js';
@@ -5,7 +6,7 @@ import {
   actionsLogger,
   azureForAction,
   runAction,
-  runUrl,
+  runProvenance,
   setOutputs,
   writeSummary,
 } from '../../runner/runtime.js';
@@ -35,7 +36,10 @@ export async function run(): Promise<void> {
       readBlobDigest: async (uri) =>
         blobDigest((await new BlobClient(uri, clients.credential).getProperties()).metadata),
       ...(settings.sourceSha256 ? { sourceSha256: settings.sourceSha256 } : {}),
-      provenance: provenanceTags(settings.kubernetesVersion ? settings.imageVersion : undefined),
+      provenance: {
+        ...provenanceTags(runProvenance()),
+        ...(settings.kubernetesVersion ? { 'kubernetes-version': settings.imageVersion } : {}),
+      },
     });
 
     setOutputs(PUBLISH_TO_GALLERY, {
@@ -48,14 +52,4 @@ export async function run(): Promise<void> {
     });
     await writeSummary(publishSummary(settings, result));
   });
-}
-
-function provenanceTags(kubernetesVersion: string | undefined): Record<string, string> {
-  const tags: Record<string, string> = {};
-  const url = runUrl();
-  if (url) tags['published-by'] = url;
-  if (process.env.GITHUB_REPOSITORY) tags.repository = process.env.GITHUB_REPOSITORY;
-  if (process.env.GITHUB_SHA) tags.commit = process.env.GITHUB_SHA;
-  if (kubernetesVersion) tags['kubernetes-version'] = kubernetesVersion;
-  return tags;
 }

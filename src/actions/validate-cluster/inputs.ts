@@ -1,5 +1,5 @@
 /**
- * Reads and validates every validate-cluster input (DESIGN §4) before any Azure call: a bad
+ * Reads and validates every validate-cluster input (docs/design.md, "contracts") before any Azure call: a bad
  * input fails naming it, and nothing is created. Defaults live in
  * {@link VALIDATE_CLUSTER_DEFAULTS} only; action.yml states the same values.
  */
@@ -20,7 +20,9 @@ import {
   getEnumInput,
   getIntegerInput,
   getOptionalInput,
+  getPollIntervalSeconds,
   getRequiredInput,
+  getTimeoutMinutes,
   type InputReader,
 } from '../../common/inputs.js';
 import {
@@ -32,6 +34,10 @@ import { kubeconfigSource, loadKubeconfig } from '../../validate/cluster/kubectl
 import type { KubeconfigSource } from '../../validate/cluster/kubectl.js';
 import { checkTemplateShape, parseManifest } from '../../validate/cluster/template.js';
 import { optional, requiredName } from '../shared/gallery-inputs.js';
+import type { LoadedClusterInputs } from '../../validate/validate.js';
+
+/** A VM or cluster answers quickly; polling it less than every 5 minutes is enough. */
+export const VALIDATE_POLL_MAX_SECONDS = 300;
 
 export const MODES = ['vm', 'cluster'] as const;
 export type ValidationMode = (typeof MODES)[number];
@@ -146,16 +152,12 @@ export function getInputs(read: InputReader): ValidateClusterSettings {
     ...optional('vmSize', readVmSize(read)),
     ...optional('containerdVersion', readContainerdVersion(read)),
     ...optional('provenanceFile', readProvenanceFile(read)),
-    timeoutMinutes: getIntegerInput(read, 'timeout-minutes', {
-      min: 1,
-      max: 720,
-      defaultValue: VALIDATE_CLUSTER_DEFAULTS['timeout-minutes'],
-    }),
-    pollIntervalSeconds: getIntegerInput(read, 'poll-interval-seconds', {
-      min: 1,
-      max: 300,
-      defaultValue: VALIDATE_CLUSTER_DEFAULTS['poll-interval-seconds'],
-    }),
+    timeoutMinutes: getTimeoutMinutes(read, VALIDATE_CLUSTER_DEFAULTS['timeout-minutes'], 720),
+    pollIntervalSeconds: getPollIntervalSeconds(
+      read,
+      VALIDATE_CLUSTER_DEFAULTS['poll-interval-seconds'],
+      VALIDATE_POLL_MAX_SECONDS,
+    ),
     ...optional('cluster', readClusterInputs(read)),
   };
 }
@@ -202,13 +204,7 @@ function readClusterInputs(read: InputReader): ClusterInputs | undefined {
   };
 }
 
-/** The cluster-mode files, read and checked (still before any Azure call). */
-export interface LoadedClusterInputs {
-  readonly kubeconfig: string;
-  /** Undefined: CAPZ's default flavor, chosen once the image's OS is known. */
-  readonly template?: { readonly text: string; readonly shown: string };
-  readonly cniManifest?: string;
-}
+export type { LoadedClusterInputs } from '../../validate/validate.js';
 
 /**
  * Reads the kubeconfig (a kubeconfig?), the cluster template (an AzureMachineTemplate in it?) and

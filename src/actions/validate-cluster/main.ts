@@ -1,8 +1,6 @@
-import * as runner from '../../runner/state.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCommand } from '../../common/exec.js';
-import { InputError } from '../../common/errors.js';
 import {
   actionsLogger,
   azureForAction,
@@ -11,24 +9,15 @@ import {
   writeSummary,
 } from '../../runner/runtime.js';
 import { declaredInputs } from '../../runner/spec.js';
-import { VALIDATE_CLUSTER } from './spec.js';
-import {
-  CAPZ_DEFAULT_TEMPLATES,
-  CAPZ_TEMPLATE_SOURCE,
-} from '../../validate/cluster/capz-templates.js';
-import { DEFAULT_PROVENANCE_FILES } from '../../validate/checks.js';
-import { validateCluster } from '../../validate/cluster/cluster.js';
-import { readImage } from '../../validate/image.js';
+import * as runner from '../../runner/state.js';
 import { checksOutput, failureMessage, writeReport } from '../../validate/report.js';
 import type { ValidationReport } from '../../validate/report.js';
+import { validateImage } from '../../validate/validate.js';
 import { runIdentity } from '../../validate/vm/plan.js';
-import { validateVm } from '../../validate/vm/vm.js';
 import { getInputs, loadClusterInputs } from './inputs.js';
 import type { ValidateClusterSettings } from './inputs.js';
+import { VALIDATE_CLUSTER } from './spec.js';
 import { validationSummary } from './summary.js';
-
-/** How long cleanup may wait for Azure to delete the resource group. */
-const CLEANUP_TIMEOUT_MS = 20 * 60_000;
 
 /**
  * validate-cluster: boots the staging version (a VM, or a CAPZ workload cluster), checks it runs
@@ -36,82 +25,27 @@ const CLEANUP_TIMEOUT_MS = 20 * 60_000;
  */
 export async function run(): Promise<void> {
   await runAction(async () => {
-    // Every input is checked before anything talks to Azure.
+    // Every input, and every file an input names, is checked before anything talks to Azure.
     const settings = getInputs(declaredInputs(VALIDATE_CLUSTER));
-    const cluster = settings.cluster ? await loadClusterInputs(settings.cluster) : undefined;
-    const clients = azureForAction(settings.azure, 'validate-cluster');
-    const image = await readImage(
-      clients.compute,
-      settings.imageVersionId,
-      settings.imageVersion,
-      settings.location,
-      actionsLogger,
-    );
-    const cancelled = cancelOnSignal();
-    const runId = runIdentity(process.env, new Date());
-    const saveState = (name: string, value: string): void => runner.saveState(name, value);
-    if (settings.cluster && cluster) {
-      if (image.osType === 'Windows' && settings.cluster.workerCount === 0) {
-        throw new InputError(
-          'worker-count',
-          '0',
-          'A Windows image runs only on workers (the control plane is Linux): expected at least 1.',
-        );
-      }
-      const report = await validateCluster(
-        {
-          subscriptionId: settings.azure.subscriptionId,
-          ...(settings.azure.tenantId ? { tenantId: settings.azure.tenantId } : {}),
-          image,
-          kubernetesVersion: settings.kubernetesVersion,
-          kubeconfig: cluster.kubeconfig,
-          template: cluster.template ?? {
-            text: CAPZ_DEFAULT_TEMPLATES[image.osType],
-            shown: `CAPZ default (${image.osType}) flavor, ${CAPZ_TEMPLATE_SOURCE}`,
-          },
-          namespace: settings.cluster.namespace,
-          controlPlaneCount: settings.cluster.controlPlaneCount,
-          workerCount: settings.cluster.workerCount,
-          keepOnFailure: settings.cluster.keepOnFailure,
-          ...(settings.vmSize ? { vmSize: settings.vmSize } : {}),
-          ...(cluster.cniManifest ? { cniManifest: cluster.cniManifest } : {}),
-          timeoutMs: settings.timeoutMinutes * 60_000,
-          pollIntervalMs: settings.pollIntervalSeconds * 1000,
-          cleanupTimeoutMs: CLEANUP_TIMEOUT_MS,
-        },
-        {
-          run: runCommand,
-          logger: actionsLogger,
-          runId,
-          saveState,
-          env: process.env,
-          signal: cancelled,
-        },
-      );
-      await finish(settings, report);
-      return;
-    }
-    const report = await validateVm(
+    const { azure, cluster, mode: _mode, ...request } = settings;
+    const loaded = cluster ? { ...cluster, ...(await loadClusterInputs(cluster)) } : undefined;
+    const report = await validateImage(
       {
-        subscriptionId: settings.azure.subscriptionId,
-        image,
-        kubernetesVersion: settings.kubernetesVersion,
-        provenanceFile: settings.provenanceFile ?? DEFAULT_PROVENANCE_FILES[image.osType],
-        ...(settings.vmSize ? { vmSize: settings.vmSize } : {}),
-        ...(settings.containerdVersion ? { containerdVersion: settings.containerdVersion } : {}),
-        timeoutMs: settings.timeoutMinutes * 60_000,
-        pollIntervalMs: settings.pollIntervalSeconds * 1000,
-        cleanupTimeoutMs: CLEANUP_TIMEOUT_MS,
+        ...request,
+        subscriptionId: azure.subscriptionId,
+        ...(azure.tenantId ? { tenantId: azure.tenantId } : {}),
+        ...(loaded ? { cluster: loaded } : {}),
       },
       {
-        compute: clients.compute,
-        resources: clients.resources,
+        clients: azureForAction(azure, 'validate-cluster'),
         logger: actionsLogger,
-        run: runId,
-        saveState,
-        maskSecret: (value) => runner.setSecret(value),
+        run: runCommand,
+        runId: runIdentity(process.env, new Date()),
+        saveState: runner.saveState,
+        maskSecret: runner.setSecret,
         fetchText,
-        signal: cancelled,
+        env: process.env,
+        signal: cancelOnSignal(),
       },
     );
     await finish(settings, report);

@@ -1,6 +1,6 @@
 import * as runner from '../../runner/state.js';
 import { runCommand } from '../../common/exec.js';
-import { getAzureConnectionInputs, getIntegerInput } from '../../common/inputs.js';
+import { getAzureConnectionInputs, getPollIntervalSeconds } from '../../common/inputs.js';
 import type { InputReader } from '../../common/inputs.js';
 import { actionsLogger, azureForAction, runAction, writeSummary } from '../../runner/runtime.js';
 import { declaredInputs } from '../../runner/spec.js';
@@ -14,7 +14,7 @@ import {
   loadKubeconfig,
   writeKubeconfig,
 } from '../../validate/cluster/kubectl.js';
-import { getInputs, VALIDATE_CLUSTER_DEFAULTS } from './inputs.js';
+import { getInputs, VALIDATE_CLUSTER_DEFAULTS, VALIDATE_POLL_MAX_SECONDS } from './inputs.js';
 
 /** How long post: waits for Azure (or CAPZ) to delete what main made. */
 const CLEANUP_TIMEOUT_MS = 20 * 60_000;
@@ -45,11 +45,11 @@ export async function run(): Promise<void> {
     actionsLogger.info(`The main step did not finish its cleanup; deleting ${made}.`);
     const read = declaredInputs(VALIDATE_CLUSTER);
     const pollIntervalMs =
-      getIntegerInput(read, 'poll-interval-seconds', {
-        min: 1,
-        max: 300,
-        defaultValue: VALIDATE_CLUSTER_DEFAULTS['poll-interval-seconds'],
-      }) * 1000;
+      getPollIntervalSeconds(
+        read,
+        VALIDATE_CLUSTER_DEFAULTS['poll-interval-seconds'],
+        VALIDATE_POLL_MAX_SECONDS,
+      ) * 1000;
     const outcome = resourceGroup
       ? await deleteResourceGroup(
           azureForAction(getAzureConnectionInputs(read), 'validate-cluster').resources,

@@ -5,6 +5,7 @@
  */
 import type { RunCommand, StreamCommand } from '../../common/exec.js';
 import type { Logger } from '../../common/logger.js';
+import type { Provenance } from '../../common/provenance.js';
 import type { BuildManifest } from '../manifest.js';
 import type { PackerSignInRequest } from '../packer/sign-in.js';
 import type { Fetch } from '../source.js';
@@ -13,13 +14,7 @@ import type { RetryPolicy } from '../upload/upload.js';
 import type { QemuImg } from '../vhd/qemu-img.js';
 import type { BuildRequest } from './request.js';
 
-/** Where a build's facts come from, so that the manifest can say who built what. */
-export interface Provenance {
-  readonly repository?: string;
-  readonly commit?: string;
-  readonly runUrl?: string;
-  readonly workflow?: string;
-}
+export type { Provenance } from '../../common/provenance.js';
 
 export interface BuildContext {
   readonly logger: Logger;

@@ -4,7 +4,7 @@
  * version set through a var file (semver, series, deb and rpm versions; the deb revision read
  * from pkgs.k8s.io unless given), `--var sig_image_version=<version>` so the staging version is
  * named after the release, and `--var image_name=<definition>` (with SIG_IMAGE_DEFINITION for
- * init-sig.sh) so the definition follows DESIGN's CAPZ naming. The checkout is never changed.
+ * init-sig.sh) so the definition follows the CAPZ naming of docs/design.md ("naming"). The checkout is never changed.
  */
 import { access, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';

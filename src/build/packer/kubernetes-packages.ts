@@ -7,7 +7,7 @@
  */
 import { InputError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
-import type { KubernetesVersion } from '../../kubernetes/version.js';
+import { compareVersionNames, type KubernetesVersion } from '../../kubernetes/version.js';
 import type { Fetch } from '../source.js';
 
 /** The packages every node image installs; one revision must exist for all three. */
@@ -38,20 +38,6 @@ export function parsePackagesIndex(
   return entries;
 }
 
-/** Orders `1.31.2-1.10` after `1.31.2-1.9`: digit runs compare as numbers. */
-function compareVersions(a: string, b: string): number {
-  const parts = (v: string) => v.match(/\d+|\D+/g) ?? [];
-  const [pa, pb] = [parts(a), parts(b)];
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const [x, y] = [pa[i] ?? '', pb[i] ?? ''];
-    if (x === y) continue;
-    const [nx, ny] = [Number(x), Number(y)];
-    if (/^\d+$/.test(x) && /^\d+$/.test(y)) return nx - ny;
-    return x < y ? -1 : 1;
-  }
-  return 0;
-}
-
 /**
  * The newest revision of `version` that kubeadm, kubectl and kubelet all have for `arch`.
  * @throws InputError naming `kubernetes-version` when there is none.
@@ -73,7 +59,7 @@ export function resolveDebVersion(
     );
     common = common ? new Set([...common].filter((v) => versions.has(v))) : versions;
   }
-  const best = [...(common ?? [])].sort(compareVersions).at(-1);
+  const best = [...(common ?? [])].sort(compareVersionNames).at(-1);
   if (!best) {
     throw new InputError(
       'kubernetes-version',

@@ -3,7 +3,7 @@
  * version, operating_system, cloud_properties) and `image`, itself a tarball of `root.vhd`, a
  * fixed VHD. The BOSH Azure CPI names the gallery definition after the stemcell (with
  * `-<generation>` for non-gen1 stemcells) and pads the version to x.y.z; we do the same, with
- * `-gen2` as DESIGN's CAPZ naming spells it.
+ * `-gen2` as the CAPZ naming of docs/design.md ("naming") spells it.
  *
  * Extraction uses the system `tar`, asking for the named members only, and refuses anything
  * that is not a regular file once extracted (a symlink named root.vhd would otherwise upload

@@ -25,7 +25,7 @@ import {
   vmCredentials,
   vnetBody,
 } from './plan.js';
-import type { RunIdentity, VmCredentials } from './plan.js';
+import type { RunIdentity, VmCredentials, VmPlan } from './plan.js';
 
 /** Microsoft.Network api-version for the VNet and NIC (through the generic resources client). */
 export const NETWORK_API_VERSION = '2024-05-01';
@@ -62,126 +62,50 @@ export interface VmValidationContext {
   readonly credentials?: (osType: ImageFacts['osType']) => Promise<VmCredentials>;
 }
 
+/**
+ * Boots the version on a VM in a resource group of its own, runs the node checks through Run
+ * Command, collects diagnostics when something failed, deletes the group and reports.
+ */
 export async function validateVm(
   s: VmValidationSettings,
   ctx: VmValidationContext,
 ): Promise<ValidationReport> {
   const started = new Date();
-  const { image } = s;
-  const { compute, resources, logger } = ctx;
-  const plan = planVm(image, s.vmSize);
-  const rg = resourceGroupName(ctx.run, image, 'vm');
-  const tags = validationTags(ctx.run, image, rg);
-  const vmName = VM_NAMES.vm;
-  const checkOptions: CheckOptions = {
-    osType: image.osType,
-    kubernetesVersion: s.kubernetesVersion,
-    provenanceFile: s.provenanceFile,
-    ...(s.containerdVersion ? { containerdVersion: s.containerdVersion } : {}),
-  };
-
-  await claimResourceGroup(resources, rg, rg);
+  const plan = planVm(s.image, s.vmSize);
+  const rg = resourceGroupName(ctx.run, s.image, 'vm');
+  await claimResourceGroup(ctx.resources, rg, rg);
   // Saved before the group exists: from here on, post: deletes it if this step cannot.
   ctx.saveState(STATE.resourceGroup, rg);
 
   const deadline = AbortSignal.timeout(s.timeoutMs);
   const signal = ctx.signal ? AbortSignal.any([deadline, ctx.signal]) : deadline;
-  const lro = { updateIntervalInMs: s.pollIntervalMs, abortSignal: signal };
-  let stage = 'creating the resource group';
-  let checks: CheckResult[] = [];
-  let error: string | undefined;
-  let vmCreated = false;
-  let runOutput: { stdout: string; stderr: string } | undefined;
-  const boot: CheckResult = {
-    name: 'vm-boots',
-    title: `a ${plan.securityType} ${plan.size} VM boots from the version and its agent is ready`,
-    status: 'passed',
-    expected: 'provisioning Succeeded',
-    actual: 'provisioning Succeeded',
-  };
-
-  try {
-    logger.info(`Creating resource group ${rg} in ${image.region}.`);
-    await resources.resourceGroups.createOrUpdate(rg, { location: image.region, tags });
-    const base = `/subscriptions/${s.subscriptionId}/resourceGroups/${rg}/providers`;
-    const vnetId = `${base}/Microsoft.Network/virtualNetworks/${VM_NAMES.vnet}`;
-    const nicId = `${base}/Microsoft.Network/networkInterfaces/${VM_NAMES.nic}`;
-    stage = 'creating the virtual network and NIC (no public IP)';
-    // The generic client's path is `/{+resourceId}`: the ID goes without its leading slash.
-    await resources.resources.createOrUpdateById(
-      vnetId.slice(1),
-      NETWORK_API_VERSION,
-      vnetBody(image.region, tags),
-      lro,
-    );
-    await resources.resources.createOrUpdateById(
-      nicId.slice(1),
-      NETWORK_API_VERSION,
-      nicBody(image.region, `${vnetId}/subnets/${VM_NAMES.subnet}`, tags),
-      lro,
-    );
-    const credentials = await (ctx.credentials ?? vmCredentials)(image.osType);
-    if (credentials.adminPassword) ctx.maskSecret(credentials.adminPassword);
-    stage = `booting a ${plan.size} VM (${plan.securityType}${plan.diskControllerType ? `, ${plan.diskControllerType}` : ''})`;
-    logger.info(`${capitalize(stage)} from ${image.id}.`);
-    try {
-      vmCreated = true;
-      await compute.virtualMachines.createOrUpdate(
-        rg,
-        vmName,
-        vmBody(image, plan, nicId, credentials, tags) as unknown as VirtualMachine,
-        lro,
-      );
-    } catch (err) {
-      if (signal.aborted) throw err;
-      const message = lroMessage(err);
-      checks = [{ ...boot, status: 'failed', actual: message }];
-      throw new BootFailure(`The VM did not boot: ${message}`);
-    }
-    checks = [boot];
-    stage = 'running the node checks (Run Command)';
-    logger.info(`VM ${vmName} is up; ${stage}.`);
-    const script = checkScript(checkOptions);
-    const result = await compute.virtualMachines.runCommand(rg, vmName, script, lro);
-    runOutput = runCommandStreams(result.value ?? []);
-    checks = [boot, ...evaluateChecks(checkOptions, runOutput.stdout)];
-  } catch (err) {
-    error = signal.aborted
-      ? ctx.signal?.aborted
-        ? `Cancelled while ${stage}.`
-        : `Timed out after ${Math.round(s.timeoutMs / 60_000)} min while ${stage}.`
-      : err instanceof BootFailure
-        ? err.message
-        : errorText(err, stage);
-    if (checks.length === 0) {
-      checks = [{ ...boot, status: 'failed', actual: error }];
-    }
-  }
-  for (const c of checks) {
-    logger.info(
+  const outcome = await bootAndCheck(s, ctx, { rg, plan, signal });
+  for (const c of outcome.checks) {
+    ctx.logger.info(
       `${c.status === 'passed' ? '✓' : c.status === 'failed' ? '✗' : '-'} ${c.name}: ${c.actual}`,
     );
   }
 
-  const failed = error !== undefined || checks.some((c) => c.status === 'failed');
+  const failed = outcome.error !== undefined || outcome.checks.some((c) => c.status === 'failed');
   let diagnostics: VmDiagnostics | undefined;
   // When cancelled, the runner kills the step within seconds: delete first, skip diagnostics.
   if (failed && !ctx.signal?.aborted) {
-    diagnostics = await logger.group('Diagnostics', () =>
-      collectDiagnostics(ctx, rg, vmCreated ? vmName : undefined, runOutput),
+    diagnostics = await ctx.logger.group('Diagnostics', () =>
+      collectDiagnostics(ctx, rg, outcome.vmCreated ? VM_NAMES.vm : undefined, outcome.runOutput),
     );
   }
 
-  const cleanup = await deleteResourceGroup(resources, rg, {
-    logger,
+  const cleanup = await deleteResourceGroup(ctx.resources, rg, {
+    logger: ctx.logger,
     pollIntervalMs: s.pollIntervalMs,
     timeoutMs: s.cleanupTimeoutMs,
   });
-  logger.info(cleanup.message);
+  ctx.logger.info(cleanup.message);
   if (cleanup.deleted) ctx.saveState(STATE.done, 'true');
 
   const finished = new Date();
-  const kubelet = checks.find((c) => c.name === 'kubelet-version');
+  const { image } = s;
+  const kubelet = outcome.checks.find((c) => c.name === 'kubelet-version');
   return {
     schema: REPORT_SCHEMA,
     result: failed ? 'failed' : 'passed',
@@ -198,20 +122,152 @@ export async function validateVm(
     },
     vm: {
       resourceGroup: rg,
-      name: vmName,
+      name: VM_NAMES.vm,
       size: plan.size,
       securityType: plan.securityType,
       diskControllerType: plan.diskControllerType ?? 'SCSI',
     },
-    checks,
+    checks: outcome.checks,
     ...(kubelet && /^v\d/.test(kubelet.actual) ? { kubeletVersion: kubelet.actual } : {}),
-    ...(error ? { error } : {}),
+    ...(outcome.error ? { error: outcome.error } : {}),
     ...(diagnostics ? { diagnostics } : {}),
     cleanup,
     startedAt: started.toISOString(),
     finishedAt: finished.toISOString(),
     durationMs: finished.getTime() - started.getTime(),
   };
+}
+
+/** What booting and checking the VM came to. */
+interface VmOutcome {
+  readonly checks: CheckResult[];
+  /** Why the test stopped early: cancelled, timed out, or Azure refused a step. */
+  readonly error?: string;
+  /** Whether the VM was asked for (so diagnostics can look at it). */
+  readonly vmCreated: boolean;
+  /** What the check script printed, when it ran. */
+  readonly runOutput?: { stdout: string; stderr: string };
+}
+
+/** The step a failure happened in, named as the report says it: `… while <stage>`. */
+class StageFailure extends Error {
+  constructor(
+    readonly stage: string,
+    override readonly cause: unknown,
+  ) {
+    super(`${stage}: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}
+
+/** Runs one step of the test, tagging whatever it throws with the step's name. */
+async function inStage<T>(stage: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    throw new StageFailure(stage, err);
+  }
+}
+
+const STAGES = {
+  group: 'creating the resource group',
+  network: 'creating the virtual network and NIC (no public IP)',
+  checks: 'running the node checks (Run Command)',
+} as const;
+
+/** Network, VM, checks: each step in its stage, so a failure says what was going on. */
+async function bootAndCheck(
+  s: VmValidationSettings,
+  ctx: VmValidationContext,
+  run: { rg: string; plan: VmPlan; signal: AbortSignal },
+): Promise<VmOutcome> {
+  const { image } = s;
+  const { rg, plan, signal } = run;
+  const { compute, resources, logger } = ctx;
+  const tags = validationTags(ctx.run, image, rg);
+  const lro = { updateIntervalInMs: s.pollIntervalMs, abortSignal: signal };
+  const checkOptions: CheckOptions = {
+    osType: image.osType,
+    kubernetesVersion: s.kubernetesVersion,
+    provenanceFile: s.provenanceFile,
+    ...(s.containerdVersion ? { containerdVersion: s.containerdVersion } : {}),
+  };
+  const boot: CheckResult = {
+    name: 'vm-boots',
+    title: `a ${plan.securityType} ${plan.size} VM boots from the version and its agent is ready`,
+    status: 'passed',
+    expected: 'provisioning Succeeded',
+    actual: 'provisioning Succeeded',
+  };
+  const booting = `booting a ${plan.size} VM (${plan.securityType}${plan.diskControllerType ? `, ${plan.diskControllerType}` : ''})`;
+
+  try {
+    await inStage(STAGES.group, async () => {
+      logger.info(`Creating resource group ${rg} in ${image.region}.`);
+      await resources.resourceGroups.createOrUpdate(rg, { location: image.region, tags });
+    });
+    const { nicId, credentials } = await inStage(STAGES.network, async () => {
+      const base = `/subscriptions/${s.subscriptionId}/resourceGroups/${rg}/providers`;
+      const vnetId = `${base}/Microsoft.Network/virtualNetworks/${VM_NAMES.vnet}`;
+      const nicId = `${base}/Microsoft.Network/networkInterfaces/${VM_NAMES.nic}`;
+      // The generic client's path is `/{+resourceId}`: the ID goes without its leading slash.
+      await resources.resources.createOrUpdateById(
+        vnetId.slice(1),
+        NETWORK_API_VERSION,
+        vnetBody(image.region, tags),
+        lro,
+      );
+      await resources.resources.createOrUpdateById(
+        nicId.slice(1),
+        NETWORK_API_VERSION,
+        nicBody(image.region, `${vnetId}/subnets/${VM_NAMES.subnet}`, tags),
+        lro,
+      );
+      const credentials = await (ctx.credentials ?? vmCredentials)(image.osType);
+      if (credentials.adminPassword) ctx.maskSecret(credentials.adminPassword);
+      return { nicId, credentials };
+    });
+    await inStage(booting, async () => {
+      logger.info(`${capitalize(booting)} from ${image.id}.`);
+      try {
+        await compute.virtualMachines.createOrUpdate(
+          rg,
+          VM_NAMES.vm,
+          vmBody(image, plan, nicId, credentials, tags) as unknown as VirtualMachine,
+          lro,
+        );
+      } catch (err) {
+        if (signal.aborted) throw err;
+        throw new BootFailure(lroMessage(err));
+      }
+    });
+    return await inStage(STAGES.checks, async () => {
+      logger.info(`VM ${VM_NAMES.vm} is up; ${STAGES.checks}.`);
+      const script = checkScript(checkOptions);
+      const result = await compute.virtualMachines.runCommand(rg, VM_NAMES.vm, script, lro);
+      const runOutput = runCommandStreams(result.value ?? []);
+      return {
+        checks: [boot, ...evaluateChecks(checkOptions, runOutput.stdout)],
+        vmCreated: true,
+        runOutput,
+      };
+    });
+  } catch (err) {
+    const { stage, cause } = err as StageFailure;
+    const error = signal.aborted
+      ? ctx.signal?.aborted
+        ? `Cancelled while ${stage}.`
+        : `Timed out after ${Math.round(s.timeoutMs / 60_000)} min while ${stage}.`
+      : cause instanceof BootFailure
+        ? `The VM did not boot: ${cause.message}`
+        : errorText(cause, stage);
+    const checks: CheckResult[] =
+      cause instanceof BootFailure
+        ? [{ ...boot, status: 'failed', actual: cause.message }]
+        : stage === STAGES.checks
+          ? [boot]
+          : [{ ...boot, status: 'failed', actual: error }];
+    return { checks, error, vmCreated: stage === booting || stage === STAGES.checks };
+  }
 }
 
 /** Instance view, serial log and script output; each part may fail on its own. */
