@@ -224,7 +224,9 @@ export function windowRuns(
       const end = Math.min(p.data.length, at + ZERO_BLOCK);
       if (p.data.compare(ZERO_BUFFER, 0, end - at, at, end) === 0) continue;
       const last = runs.at(-1);
-      if (last && base + at - last.end < mergeGap) last.end = base + end;
+      const hole = last ? base + at - last.end : 0;
+      // Contiguous blocks are always one run; a hole is bridged when under mergeGap.
+      if (last && (hole === 0 || hole < mergeGap)) last.end = base + end;
       else runs.push({ start: base + at, end: base + end });
     }
   }
