@@ -6,7 +6,7 @@
  * The whole pipeline on this machine: starts the local Azure stand-in, seeds GitHub releases of
  * kubernetes/kubernetes, and runs a calling repository's scheduled workflow, which calls
  * .github/workflows/images.yml, which calls image.yml for the one image plan picks: plan →
- * build-image (builder: disk, a qcow2 made here with qemu-img) → publish-to-gallery (staging) →
+ * build-image (builder: disk, a qcow2 written here in Node) → publish-to-gallery (staging) →
  * attest (the stand-in signs) → validate-cluster (vm) → promote (community gallery, checking the
  * attestation) → cleanup (dry run) → summary → catalog (the inventory of production). Every step
  * is the workflow files' own: inputs come from their `with:` blocks through GitHub's expression
@@ -332,7 +332,6 @@ function prerequisites(): string[] {
     );
   }
   for (const [tool, args, hint] of [
-    ['qemu-img', ['--version'], 'apt-get install qemu-utils'],
     ['bash', ['--version'], 'the workflows’ run: steps use bash'],
   ] as const) {
     try {

@@ -67,6 +67,7 @@ const ACTIONS = [
       'image-version-id',
       'vhd-uri',
       'vhd-sha256',
+      'content-digest',
       'storage-account-id',
       'os-type',
       'security-type',

@@ -200,6 +200,42 @@ describe('publish to the stand-in', () => {
     expect(replaced.version.digest).toBe(`sha256:${'d'.repeat(64)}`);
   });
 
+  it('takes a version whose digest is of another kind as it is, saying it could not compare', async () => {
+    const base = {
+      'image-version': '3.0.0',
+      'source-storage-account-id': storageAccountId,
+      gallery: 'scheme_gallery',
+    };
+    // Published before build-image streamed disks: the tag is the VHD's SHA-256.
+    const before = settingsFor(emu, { ...base, source: await vhd('v3-a.vhd', 'f'.repeat(64)) });
+    await publish(before, publishContext(emu, before));
+
+    // The re-run's blob carries a content digest, as build-image now records it.
+    const uri = await vhd('v3-b.vhd');
+    await new BlobClient(uri, emu.credential()).setMetadata({
+      contentdigest: `content-v1:${'a'.repeat(64)}`,
+    });
+    const again = settingsFor(emu, { ...base, source: uri });
+    const ctx = publishContext(emu, again);
+    const seq = await lastSeq();
+    const result = await publish(again, ctx);
+    expect(result.version.action).toBe('unchanged');
+    expect(result.version.digest).toBe(`sha256:${'f'.repeat(64)}`);
+    expect(ctx.logger.lines).toContainEqual({
+      level: 'warning',
+      message: expect.stringMatching(/sha256 digest.*content-v1 one.*cannot be\s+compared/s),
+    });
+    expect((await writesSince(seq)).filter((w) => /versions/.test(w.path))).toEqual([]);
+
+    // The same kind, another value: different content, refused as before.
+    const other = await vhd('v3-c.vhd');
+    await new BlobClient(other, emu.credential()).setMetadata({ sha256: 'b'.repeat(64) });
+    const changed = settingsFor(emu, { ...base, source: other });
+    await expect(publish(changed, publishContext(emu, changed))).rejects.toThrow(
+      /different content/,
+    );
+  });
+
   it('fails with the exact difference when the definition exists with other fixed properties', async () => {
     const uri = await vhd('mismatch.vhd', 'e'.repeat(64));
     const v2 = settingsFor(emu, {

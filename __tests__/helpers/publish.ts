@@ -6,6 +6,7 @@ import { createClients } from '../../src/azure/clients.js';
 import { createCredential } from '../../src/azure/credentials.js';
 import { RecordingLogger } from '../../src/common/logger.js';
 import { systemClock } from '../../src/gallery/clock.js';
+import { blobDigest } from '../../src/gallery/digest.js';
 import { recordInputReader } from '../../src/common/inputs.js';
 import { SupportCalendar } from '../../src/kubernetes/support.js';
 import { endOfLifeYaml, scheduleYaml } from '../fixtures/kubernetes/release-calendar.js';
@@ -67,7 +68,7 @@ export function publishContext(
     now: new Date(),
     loadSupportCalendar: async () => fixtureCalendar(),
     readBlobDigest: async (uri) =>
-      (await new BlobClient(uri, signedIn.credential).getProperties()).metadata?.sha256,
+      blobDigest((await new BlobClient(uri, signedIn.credential).getProperties()).metadata),
     provenance: { 'published-by': 'https://github.com/local/test/actions/runs/1' },
   };
 }

@@ -3,13 +3,13 @@
  * process) with the resource groups and the storage account a publisher creates once, GitHub
  * releases shaped like kubernetes/kubernetes's, and the calling repository's disk image.
  */
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { getCACertificates, setDefaultCACertificates } from 'node:tls';
 import { ClientSecretCredential } from '@azure/identity';
 import { startEmulator, type Emulator } from '../../emulator/server.js';
+import { writeQcow2 } from './demo-qcow2.js';
 
 export const SUBSCRIPTION = '00000000-0000-0000-0000-000000000000';
 export const TENANT = '11111111-1111-1111-1111-111111111111';
@@ -109,30 +109,22 @@ export async function seedWorld(emulator: Emulator): Promise<{ blobContainerUrl:
 }
 
 /**
- * The calling repository's disk image, `images/node.qcow2`, made with qemu-img: a 48 MiB disk
- * holding 3 MiB of data in three places, so the upload shows zero pages being skipped.
+ * The calling repository's disk image, `images/node.qcow2`, written in Node (no qemu-img): a
+ * 48 MiB disk holding 3 MiB of data in three places, so the upload shows zeros being skipped.
  * @returns its SHA-256.
  */
 export function makeDiskImage(repositoryDir: string): string {
   const dir = path.join(repositoryDir, 'images');
   mkdirSync(dir, { recursive: true });
-  const raw = path.join(dir, 'node.raw');
-  const qcow2 = path.join(dir, 'node.qcow2');
-  execFileSync('qemu-img', ['create', '-q', '-f', 'raw', raw, '48M']);
-  const fd = openSync(raw, 'r+');
-  try {
-    for (const offset of [0, 17, 40]) {
-      const chunk = Buffer.alloc(1024 * 1024);
-      for (let i = 0; i < chunk.length; i += 4096)
-        chunk.write(`node image block ${offset}:${i}\n`, i);
-      writeSync(fd, chunk, 0, chunk.length, offset * 1024 * 1024);
+  const disk = Buffer.alloc(48 * 1024 * 1024);
+  for (const offset of [0, 17, 40]) {
+    for (let i = 0; i < 1024 * 1024; i += 4096) {
+      disk.write(`node image block ${offset}:${i}\n`, offset * 1024 * 1024 + i);
     }
-  } finally {
-    closeSync(fd);
   }
-  execFileSync('qemu-img', ['convert', '-q', '-f', 'raw', '-O', 'qcow2', raw, qcow2]);
-  rmSync(raw);
-  return createHash('sha256').update(readFileSync(qcow2)).digest('hex');
+  const qcow2 = writeQcow2(disk);
+  writeFileSync(path.join(dir, 'node.qcow2'), qcow2);
+  return createHash('sha256').update(qcow2).digest('hex');
 }
 
 /** A federated identity credential as Entra holds it (issuer, subject, audiences must match). */

@@ -33,7 +33,10 @@ export interface BuildManifest {
   readonly vhd?: {
     readonly uri: string;
     readonly storageAccountId: string;
+    /** SHA-256 of the whole VHD; empty when not computed (a streamed disk, no `full-sha256`). */
     readonly sha256: string;
+    /** `content-v1:<hex>` of a streamed disk. */
+    readonly contentDigest?: string;
     readonly size: number;
     readonly bytesSent: number;
     readonly reused: boolean;

@@ -5,8 +5,18 @@ import type { ImageSource } from './identifiers.js';
 /** Azure tag values hold at most 256 characters. */
 const TAG_VALUE_MAX = 256;
 
-/** Reads the `sha256` metadata build-image stored on an uploaded VHD blob, if any. */
+/** Reads the digest build-image stored on an uploaded VHD blob, if any: see {@link blobDigest}. */
 export type BlobDigestReader = (uri: string) => Promise<string | undefined>;
+
+/**
+ * The digest in a VHD blob's metadata: build-image's content digest (`contentdigest`,
+ * `content-v1:<hex>`, streamed disks) before the SHA-256 of the whole VHD (`sha256`).
+ */
+export function blobDigest(
+  metadata: Readonly<Record<string, string>> | undefined,
+): string | undefined {
+  return metadata?.contentdigest ?? metadata?.sha256;
+}
 
 /**
  * The content digest recorded on a version (docs/design.md, "facts to honour"): the VHD's SHA-256 when known (given, or
@@ -26,6 +36,8 @@ export async function sourceDigest(
         );
         return undefined;
       }));
+    // build-image's content digest (src/build/vhd/import/content-digest.ts) is kept as it is.
+    if (sha?.startsWith('content-v1:')) return sha.toLowerCase();
     if (sha) return `sha256:${sha.toLowerCase().replace(/^sha256:/, '')}`;
     options.logger.warning(
       `No SHA-256 is known for ${source.uri} (no 'source-sha256' input and no 'sha256' blob metadata); ` +

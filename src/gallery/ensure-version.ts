@@ -83,7 +83,18 @@ export async function ensureImageVersion(
       continue;
     }
     const digest = existing.tags?.[DIGEST_TAG];
-    if (digest === spec.digest) {
+    const comparable = digest === undefined || digestScheme(digest) === digestScheme(spec.digest);
+    if (!comparable) {
+      // A version published before build-image streamed its disks carries `sha256:<hex>`; a
+      // re-run now computes `content-v1:<hex>`. Different kinds of digest say nothing about
+      // whether the content differs, so this is not taken for a change.
+      ctx.logger.warning(
+        `Image version ${name} carries ${DIGEST_TAG} '${digest}', a ${digestScheme(digest)} digest; ` +
+          `this run computed a ${digestScheme(spec.digest)} one ('${spec.digest}'). The two cannot be ` +
+          'compared, so the version is taken as it is, not as different content.',
+      );
+    }
+    if (digest === spec.digest || !comparable) {
       if (spec.ifExists === 'fail' && !foundInProgress) {
         throw new ConfigurationError(
           `Image version ${name} already exists and input 'if-exists' is 'fail'.`,
@@ -288,4 +299,10 @@ function outcome(
 function sameRun(a: string | undefined, b: string | undefined): boolean {
   const run = (url: string) => url.replace(/\/attempts\/\d+$/, '');
   return a !== undefined && b !== undefined && run(a) === run(b);
+}
+
+/** The kind of a content digest: what stands before its first colon (`sha256`, `content-v1`). */
+export function digestScheme(digest: string): string {
+  const colon = digest.indexOf(':');
+  return colon < 0 ? '' : digest.slice(0, colon).toLowerCase();
 }

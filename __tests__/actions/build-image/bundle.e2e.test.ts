@@ -11,6 +11,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { contentDigestOf } from '../../../src/build/vhd/import/content-digest.js';
 import { QemuImg } from '../../../src/build/vhd/qemu-img.js';
 import {
   CLIENT,
@@ -72,7 +73,7 @@ afterAll(async () => {
 });
 
 describe('dist/build-image, builder: disk, run as the runner runs it', () => {
-  it('imports a qcow2, writes outputs, manifest and summary, and publish-to-gallery takes it from there', async () => {
+  it('streams a qcow2 into the blob, writes outputs, manifest and summary, and publish-to-gallery takes it from there', async () => {
     const ranges = [
       { offset: 0, length: MiB },
       { offset: 9 * MiB, length: 2 * MiB },
@@ -87,7 +88,7 @@ describe('dist/build-image, builder: disk, run as the runner runs it', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('Signing in to Azure with GitHub OIDC federated credential');
-    expect(run.stdout).toContain('not a whole number of MiB: padding it to 26214400 bytes');
+    expect(run.stdout).toMatch(/is a qcow2 v3.* image of .*streaming it to .* as a fixed VHD/);
 
     const vhdUri = `${containerUrl}/capi-ubuntu-2404-1.31.2.vhd`;
     const storageAccountId = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-build/providers/Microsoft.Storage/storageAccounts/buildstore`;
@@ -101,8 +102,12 @@ describe('dist/build-image, builder: disk, run as the runner runs it', () => {
       manifest: join(work, 'build-manifest-capi-ubuntu-2404-1.31.2.json'),
     });
     expect(run.outputs['managed-image-id']).toBeUndefined();
-    const sha256 = run.outputs['vhd-sha256']!;
-    expect(sha256).toMatch(/^[0-9a-f]{64}$/);
+    // The whole-VHD SHA-256 only on request (full-sha256); the content digest always.
+    expect(run.outputs['vhd-sha256']).toBeUndefined();
+    const digest = run.outputs['content-digest']!;
+    const blob = await new BlobClient(vhdUri, emu.credential()).downloadToBuffer();
+    expectFixedVhd(blob, readFileSync(`${disk}.src.raw`), 25 * MiB);
+    expect(digest).toBe(contentDigestOf(blob.subarray(0, 25 * MiB)));
 
     const manifest = JSON.parse(readFileSync(run.outputs.manifest!, 'utf8'));
     expect(manifest).toMatchObject({
@@ -125,7 +130,8 @@ describe('dist/build-image, builder: disk, run as the runner runs it', () => {
       vhd: {
         uri: vhdUri,
         storageAccountId,
-        sha256,
+        sha256: '',
+        contentDigest: digest,
         size: 25 * MiB + 512,
         bytesSent: 3 * MiB + 512,
         reused: false,
@@ -137,16 +143,20 @@ describe('dist/build-image, builder: disk, run as the runner runs it', () => {
       },
     });
     expect(run.summary).toContain('### build-image: capi-ubuntu-2404 1.31.2');
-    expect(run.summary).toContain(`| VHD SHA-256 | \`${sha256}\` |`);
-    expect(run.summary).toMatch(/3\.0 MiB sent; 22\.0 MiB of zeros were not/);
+    expect(run.summary).toContain(`| Content digest | \`${digest}\` |`);
+    expect(run.summary).not.toContain('VHD SHA-256');
+    expect(run.summary).toMatch(
+      /in \d.*: 3\.0 MiB of data read, 3\.0 MiB sent \(.*\/s\); 22\.0 MiB of zeros were not/,
+    );
 
     const props = await new BlobClient(vhdUri, emu.credential()).getProperties();
     expect(props.metadata).toMatchObject({
-      sha256,
+      contentdigest: digest,
       uploadstate: 'complete',
       kubernetesversion: 'v1.31.2',
       managedby: 'compute-gallery-actions',
     });
+    expect(props.metadata?.sha256).toBeUndefined();
 
     // The same build again: the blob is there and identical, so nothing is sent.
     const again = await runBundledAction(
@@ -156,7 +166,7 @@ describe('dist/build-image, builder: disk, run as the runner runs it', () => {
     );
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('the blob is already uploaded, nothing to send');
-    expect(again.outputs['vhd-sha256']).toBe(sha256);
+    expect(again.outputs['content-digest']).toBe(digest);
 
     const published = await runBundledAction(
       'publish-to-gallery',
@@ -177,9 +187,48 @@ describe('dist/build-image, builder: disk, run as the runner runs it', () => {
     expect(published.outputs['image-version-id']).toMatch(
       /\/galleries\/staging_gallery\/images\/capi-ubuntu-2404\/versions\/1\.31\.2$/,
     );
-    expect(published.summary).toContain(`sha256:${sha256}`);
+    expect(published.summary).toContain(digest);
+
+    // The same disk as raw, the whole-VHD SHA-256 asked for: the same content digest.
+    const raw = await runBundledAction(
+      'build-image',
+      buildInputs({
+        'source-disk': `${disk}.src.raw`,
+        'blob-name': 'node-raw.vhd',
+        'full-sha256': 'true',
+      }),
+      runnerEnv(),
+    );
+    expect(raw.stderr).toBe('');
+    expect(raw.code).toBe(0);
+    expect(raw.stdout).toMatch(/is a raw image of .*streaming it to/);
+    expect(raw.outputs['content-digest']).toBe(digest);
+    const rawBlob = await new BlobClient(`${containerUrl}/node-raw.vhd`, emu.credential());
+    const rawBytes = await rawBlob.downloadToBuffer();
+    expectFixedVhd(rawBytes, readFileSync(`${disk}.src.raw`), 25 * MiB);
+    const sha256 = createHash('sha256').update(rawBytes).digest('hex');
+    expect(raw.outputs['vhd-sha256']).toBe(sha256);
+    expect(raw.summary).toContain(`| VHD SHA-256 | \`${sha256}\` |`);
+    expect((await rawBlob.getProperties()).metadata).toMatchObject({
+      sha256,
+      contentdigest: digest,
+      uploadstate: 'complete',
+    });
   });
 });
+
+/** `blob` is `disk` padded with zeros to `virtualSize`, then a fixed-VHD footer of that size. */
+function expectFixedVhd(blob: Buffer, disk: Buffer, virtualSize: number): void {
+  expect(blob.length).toBe(virtualSize + 512);
+  expect(blob.subarray(0, disk.length).equals(disk)).toBe(true);
+  expect(
+    blob.subarray(disk.length, virtualSize).equals(Buffer.alloc(virtualSize - disk.length)),
+  ).toBe(true);
+  const footer = blob.subarray(virtualSize);
+  expect(footer.toString('latin1', 0, 8)).toBe('conectix');
+  expect(footer.readBigUInt64BE(48)).toBe(BigInt(virtualSize)); // current size
+  expect(footer.readUInt32BE(60)).toBe(2); // fixed
+}
 
 describe('dist/build-image refuses bad input, naming it, with nothing uploaded', () => {
   const cases: [string, string, () => Record<string, string>][] = [

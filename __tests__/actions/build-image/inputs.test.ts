@@ -64,6 +64,14 @@ describe('build-image getInputs', () => {
     });
   });
 
+  it('hashes the whole VHD only when full-sha256 asks', () => {
+    const upload = (inputs: Record<string, string>) =>
+      (read(inputs).builder as { upload: { fullSha256?: boolean } }).upload;
+    expect(upload(DISK).fullSha256).toBeUndefined();
+    expect(upload({ ...DISK, 'full-sha256': 'false' }).fullSha256).toBeUndefined();
+    expect(upload({ ...DISK, 'full-sha256': 'true' }).fullSha256).toBe(true);
+  });
+
   it('reads the stand-in path-style container URL', () => {
     const settings = read({
       ...DISK,
@@ -243,6 +251,7 @@ const BAD: [string, string, Record<string, string>][] = [
   ['short sha256', 'source-checksum', { ...DISK, 'source-checksum': 'sha256:abc' }],
   ['blob name with a backslash', 'blob-name', { ...DISK, 'blob-name': 'a\\b.vhd' }],
   ['upload-concurrency 0', 'upload-concurrency', { ...DISK, 'upload-concurrency': '0' }],
+  ['full-sha256 not a boolean', 'full-sha256', { ...DISK, 'full-sha256': 'yes please' }],
   ['packer-template with disk', 'packer-template', { ...DISK, 'packer-template': 'x.pkr.hcl' }],
   [
     'source-disk with image-builder',

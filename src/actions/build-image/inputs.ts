@@ -91,6 +91,7 @@ export const BUILD_IMAGE_INPUTS = [
   'blob-name',
   'storage-account-id',
   'upload-concurrency',
+  'full-sha256',
 ] as const;
 
 export const BUILD_IMAGE_DEFAULTS = {
@@ -101,6 +102,8 @@ export const BUILD_IMAGE_DEFAULTS = {
   'if-exists': 'skip',
   /** Eight 4 MiB pages in flight fill a runner's link without tripping storage throttling. */
   'upload-concurrency': 8,
+  /** The content digest is the idempotency key and attestation subject; this hashes every zero. */
+  'full-sha256': false,
 } as const satisfies Record<string, string | number | boolean>;
 
 /**
@@ -119,6 +122,7 @@ const BUILDER_INPUTS: Readonly<Record<string, readonly Builder[]>> = {
   'blob-name': ['disk', 'stemcell'],
   'storage-account-id': ['disk', 'stemcell'],
   'upload-concurrency': ['disk', 'stemcell'],
+  'full-sha256': ['disk'],
 };
 
 /**
@@ -410,6 +414,9 @@ function readUpload(
       max: 64,
       defaultValue: BUILD_IMAGE_DEFAULTS['upload-concurrency'],
     }),
+    ...(getBooleanInput(read, 'full-sha256', BUILD_IMAGE_DEFAULTS['full-sha256'])
+      ? { fullSha256: true }
+      : {}),
   };
 }
 

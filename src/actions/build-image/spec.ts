@@ -12,6 +12,7 @@ export const BUILD_IMAGE = defineAction({
     'image-version-id',
     'vhd-uri',
     'vhd-sha256',
+    'content-digest',
     'storage-account-id',
     'os-type',
     'hyper-v-generation',

@@ -22,7 +22,8 @@ export function buildSummary(settings: BuildImageSettings, result: BuildResult):
     ['Staging version', result.imageVersionId && `\`${result.imageVersionId}\``],
     ['VHD', vhd && `\`${vhd.uri}\``],
     ['Storage account', vhd && `\`${vhd.storageAccountId}\``],
-    ['VHD SHA-256', vhd && `\`${vhd.sha256}\``],
+    ['VHD SHA-256', vhd?.sha256 && `\`${vhd.sha256}\``],
+    ['Content digest', vhd?.contentDigest && `\`${vhd.contentDigest}\``],
     ['Manifest', `\`${result.manifestPath}\``],
   ];
   const lines = [
@@ -36,10 +37,10 @@ export function buildSummary(settings: BuildImageSettings, result: BuildResult):
   if (vhd) {
     lines.push(
       vhd.reused
-        ? `The blob already held this VHD (same SHA-256): nothing was uploaded.`
+        ? `The blob already held this VHD (same ${vhd.contentDigest ? 'content digest' : 'SHA-256'}): nothing was uploaded.`
         : `Uploaded a ${formatBytes(vhd.size)} VHD in ${formatDuration(vhd.ms)}: ` +
-            `${formatBytes(vhd.dataBytes)} of data read (${formatRate(vhd.dataBytes, vhd.ms)}), ` +
-            `${formatBytes(vhd.bytesSent)} sent; ${formatBytes(vhd.size - vhd.bytesSent)} of zeros were not.` +
+            `${formatBytes(vhd.dataBytes)} of data read, ${formatBytes(vhd.bytesSent)} sent ` +
+            `(${formatRate(vhd.bytesSent, vhd.ms)}); ${formatBytes(vhd.size - vhd.bytesSent)} of zeros were not.` +
             (vhd.replacedPartial ? ' A partial upload left by an earlier run was replaced.' : ''),
       '',
     );

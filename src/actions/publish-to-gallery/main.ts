@@ -1,6 +1,7 @@
 import { provenanceTags } from '../../common/provenance.js';
 import { BlobClient } from '@azure/storage-blob';
 import { systemClock } from '../../gallery/clock.js';
+import { blobDigest } from '../../gallery/digest.js';
 import {
   actionsLogger,
   azureForAction,
@@ -34,7 +35,7 @@ export async function run(): Promise<void> {
       now,
       loadSupportCalendar: () => fetchSupportCalendar({ logger: actionsLogger }),
       readBlobDigest: async (uri) =>
-        (await new BlobClient(uri, clients.credential).getProperties()).metadata?.sha256,
+        blobDigest((await new BlobClient(uri, clients.credential).getProperties()).metadata),
       ...(settings.sourceSha256 ? { sourceSha256: settings.sourceSha256 } : {}),
       provenance: {
         ...provenanceTags(runProvenance()),

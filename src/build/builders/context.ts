@@ -59,7 +59,10 @@ export interface BuildResult {
   readonly vhd?: {
     readonly uri: string;
     readonly storageAccountId: string;
+    /** Empty when not computed: a streamed disk without `full-sha256`. */
     readonly sha256: string;
+    /** `content-v1:<hex>` of a streamed disk. */
+    readonly contentDigest?: string;
     readonly size: number;
     readonly dataBytes: number;
     readonly bytesSent: number;

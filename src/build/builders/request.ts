@@ -30,6 +30,11 @@ export interface UploadSettings {
   readonly storageAccountId: string;
   /** `upload-concurrency`: page writes in flight, 1-64. */
   readonly concurrency: number;
+  /**
+   * `full-sha256`: also hash the whole VHD, zeros included, when a disk is streamed (a VHD
+   * file uploaded as it is, a stemcell's, is always hashed).
+   */
+  readonly fullSha256?: boolean;
 }
 
 /** `source-disk` and `source-checksum`. */

@@ -31,6 +31,7 @@ export async function buildFromDisk(
       destination: destination(builder.upload, name),
       name,
       metadata: blobMetadata(settings, image, ctx.provenance),
+      ...(builder.upload.fullSha256 ? { fullSha256: true } : {}),
     },
     {
       workDir: ctx.workDir,
@@ -44,10 +45,10 @@ export async function buildFromDisk(
         : {}),
     },
   );
-  const { uploaded, vhd, source } = imported;
+  const { uploaded, vhd, source, contentDigest } = imported;
   return {
     image,
-    vhd: vhdOutcome(uploaded),
+    vhd: vhdOutcome(uploaded, contentDigest),
     manifest: {
       source: {
         location: source.location,
@@ -55,7 +56,7 @@ export async function buildFromDisk(
         format: vhd.sourceFormat,
         virtualSize: vhd.sourceVirtualSize,
       },
-      vhd: manifestVhd(uploaded),
+      vhd: manifestVhd(uploaded, contentDigest),
     },
   };
 }
@@ -129,11 +130,12 @@ function uploadDependencies(ctx: BuildContext) {
   };
 }
 
-function manifestVhd(uploaded: UploadedVhd) {
+function manifestVhd(uploaded: UploadedVhd, contentDigest?: string) {
   return {
     uri: uploaded.vhdUri,
     storageAccountId: uploaded.storageAccountId,
     sha256: uploaded.upload.sha256,
+    ...(contentDigest ? { contentDigest } : {}),
     size: uploaded.upload.size,
     bytesSent: uploaded.upload.bytesSent,
     reused: uploaded.upload.reused,
@@ -149,12 +151,13 @@ function destination(upload: UploadSettings, name: string) {
   };
 }
 
-function vhdOutcome(uploaded: UploadedVhd) {
+function vhdOutcome(uploaded: UploadedVhd, contentDigest?: string) {
   const u = uploaded.upload;
   return {
     uri: uploaded.vhdUri,
     storageAccountId: uploaded.storageAccountId,
     sha256: u.sha256,
+    ...(contentDigest ? { contentDigest } : {}),
     size: u.size,
     dataBytes: u.dataBytes,
     bytesSent: u.bytesSent,
