@@ -235,7 +235,7 @@ function normaliseExtents(extents: readonly Extent[], size: number): Extent[] {
 }
 
 /** Calls `fn` until it succeeds, a failure is not transient, or attempts run out. */
-async function withRetries<T>(
+export async function withRetries<T>(
   what: string,
   fn: () => Promise<T>,
   retry: RetryPolicy,

@@ -16,10 +16,15 @@
  * same size and content digest sends nothing.
  */
 import type { Logger } from '../../../common/logger.js';
-import { explain, isRetryable, type PageBlobTarget } from '../../upload/page-blob.js';
+import { explain, type PageBlobTarget } from '../../upload/page-blob.js';
 import { formatBytes, formatDuration, formatRate } from '../../progress.js';
 import { inlineSha256Stream, type Sha256Stream, sha256Stream } from '../../upload/sha256-stream.js';
-import { type RetryPolicy, UPLOAD_METADATA, type UploadState } from '../../upload/upload.js';
+import {
+  type RetryPolicy,
+  UPLOAD_METADATA,
+  type UploadState,
+  withRetries,
+} from '../../upload/upload.js';
 import { MiB, roundUpToMiB, VHD_FOOTER_SIZE } from '../vhd.js';
 import { ContentDigest } from './content-digest.js';
 import { type DiskMap, dataBytes } from './disk-map.js';
@@ -366,26 +371,5 @@ async function send(
     await Promise.all(inFlight);
     await sha?.close();
     throw err;
-  }
-}
-
-/** Calls `fn` until it succeeds, a failure is not transient, or attempts run out. */
-async function withRetries<T>(
-  what: string,
-  fn: () => Promise<T>,
-  retry: RetryPolicy,
-  onRetry?: (err: unknown, attempt: number) => void,
-): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (attempt >= retry.attempts || !isRetryable(err)) {
-        if (attempt > 1) (err as Error).message += ` (${what}: gave up after ${attempt} attempts)`;
-        throw err;
-      }
-      onRetry?.(err, attempt);
-      await retry.sleep!(retry.baseDelayMs * 2 ** (attempt - 1));
-    }
   }
 }
