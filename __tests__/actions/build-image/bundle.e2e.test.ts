@@ -23,7 +23,7 @@ import {
 import type { TestEmulator } from '../../helpers/emulator.js';
 import { publishInputs } from '../../helpers/publish.js';
 import { runBundledAction } from '../../helpers/runner.js';
-import { makeDisk, MiB } from '../../build/disks.js';
+import { hasQemuImg, makeDisk, MiB } from '../../build/disks.js';
 import { makeStemcell } from '../../build/stemcells.js';
 
 const BIN = fileURLToPath(new URL('../../fixtures/build/bin', import.meta.url));
@@ -301,12 +301,19 @@ describe('dist/build-image refuses bad input, naming it, with nothing uploaded',
   it.each(cases)('%s', async (_what, input, make) => {
     const before = await blobNames();
     const { _make, ...inputs } = make();
-    if (_make)
+    if (_make && hasQemuImg) {
       await new QemuImg().convert(
         { path: join(work, 'node.qcow2'), format: 'qcow2' },
         _make,
         'vdi',
       );
+    } else if (_make) {
+      // VirtualBox's header: its text at 0, the signature 0xbeda107f (little-endian) at 0x40.
+      const header = Buffer.alloc(512);
+      header.write('<<< Oracle VM VirtualBox Disk Image >>>\n', 0, 'latin1');
+      header.writeUInt32LE(0xbeda107f, 0x40);
+      writeFileSync(_make, header);
+    }
     const run = await runBundledAction(
       'build-image',
       buildInputs({ 'image-version': '9.9.9', 'kubernetes-version': '', ...inputs }),

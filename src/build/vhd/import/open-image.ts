@@ -33,8 +33,14 @@ export async function openDiskImage(
   try {
     const detected = await detectFormat(file);
     if (detected.kind === 'other') {
-      await file.close();
-      return { kind: 'fallback', reason: `a ${detected.name} image` };
+      // What qemu-img would read as VDI, QED or Parallels is refused after the conversion anyway
+      // (../disk.ts): say so now, without needing qemu-img to find out.
+      throw new InputError(
+        input,
+        location,
+        `It is a ${detected.name.toUpperCase()} image, which build-image does not take. ` +
+          'Expected a qcow2, raw, VMDK, VHD or VHDX disk image.',
+      );
     }
     if (detected.kind === 'descriptor') refuseDescriptorFile(detected.text);
     const map = await mapFormat(file, detected.format, options);
