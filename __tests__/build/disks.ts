@@ -4,6 +4,7 @@
  * wanted. A machine without qemu-img still gets a qcow2 (our own writer) and a fixed VHD (raw
  * plus our footer); other formats need qemu-img, and the tests that use them say so.
  */
+import { describe } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
@@ -86,4 +87,15 @@ function withoutQemuImg(
   throw new Error(
     `A ${format} test disk (${options.join(' ')}) needs qemu-img, which is not on PATH.`,
   );
+}
+
+/**
+ * `describe` where qemu-img is on PATH, otherwise `describe.skip` with one line saying why:
+ * for the tests of what build-image does with qemu-img (its fallback conversion), or that compare
+ * with it.
+ */
+export function describeWithQemuImg(title: string): typeof describe | typeof describe.skip {
+  if (hasQemuImg) return describe;
+  process.stderr.write(`skipped: ${title}: qemu-img is not on PATH (apt-get install qemu-utils)\n`);
+  return describe.skip;
 }

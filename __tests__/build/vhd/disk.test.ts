@@ -3,7 +3,7 @@
  * with the source's content; images that would read other files, compressed files and formats
  * we do not take are refused naming the input.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +15,7 @@ import { resolveSource } from '../../../src/build/source.js';
 import { checkFixedVhd } from '../../../src/build/vhd/vhd.js';
 import { InputError } from '../../../src/common/errors.js';
 import { RecordingLogger } from '../../../src/common/logger.js';
-import { makeDisk, MiB, writeRawDisk } from '../disks.js';
+import { describeWithQemuImg, makeDisk, MiB, writeRawDisk } from '../disks.js';
 
 const qemu = new QemuImg();
 let work: string;
@@ -53,7 +53,7 @@ async function refusal(path: string): Promise<InputError> {
 
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
-describe('prepareFixedVhd', () => {
+describeWithQemuImg('prepareFixedVhd')('prepareFixedVhd', () => {
   it.each([
     ['qcow2', 'qcow2', [] as string[]],
     ['vmdk', 'vmdk', []],

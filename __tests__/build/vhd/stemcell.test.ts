@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { buildImage } from '../../../src/build/builders/build.js';
 import { getInputs } from '../../../src/actions/build-image/inputs.js';
 import { azurePageBlobTarget } from '../../../src/build/upload/page-blob.js';
-import { QemuImg } from '../../../src/build/vhd/qemu-img.js';
 import { resolveSource } from '../../../src/build/source.js';
 import {
   extractStemcell,
@@ -24,7 +23,7 @@ import { RecordingLogger } from '../../../src/common/logger.js';
 import { recordInputReader } from '../../../src/common/inputs.js';
 import { seedStorage, startTestEmulator, SUBSCRIPTION } from '../../helpers/emulator.js';
 import type { TestEmulator } from '../../helpers/emulator.js';
-import { MiB } from '../disks.js';
+import { hasQemuImg, MiB } from '../disks.js';
 import { makeStemcell, STEMCELL_MF } from '../stemcells.js';
 
 let work: string;
@@ -126,7 +125,9 @@ describe('extractStemcell', () => {
   it('takes stemcell.MF and a fixed, aligned root.vhd out of the image', async () => {
     const { result, raw } = await extract('good', {});
     expect(result.manifest.name).toBe('bosh-azure-hyperv-ubuntu-jammy-go_agent');
-    expect(await new QemuImg().compare(result.vhdPath, 'vpc', raw, 'raw')).toBe(true);
+    // A fixed VHD is its data, then a 512-byte footer.
+    const vhd = readFileSync(result.vhdPath);
+    expect(vhd.subarray(0, vhd.length - 512).equals(readFileSync(raw))).toBe(true);
   });
 
   it('refuses a light stemcell, which holds no VHD', async () => {
@@ -145,7 +146,8 @@ describe('extractStemcell', () => {
     );
     expect(await refusal('aws', { manifest })).toContain("for 'aws' (disk format 'raw')");
   });
-  it('refuses a root.vhd that is not fixed', async () => {
+  // A dynamic VHD is made with qemu-img.
+  (hasQemuImg ? it : it.skip)('refuses a root.vhd that is not fixed', async () => {
     expect(await refusal('dynamic', { image: 'dynamic' })).toMatch(
       /root\.vhd cannot be an Azure image: .*/,
     );
