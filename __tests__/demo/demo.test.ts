@@ -3,6 +3,7 @@
  * what it leaves: its trace of every step's inputs and outputs, its printout, and the stand-in's
  * data dir, reopened to find the community image the pipeline promoted.
  */
+import { subjectDigestOf } from '../../src/provenance/subject.js';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -120,7 +121,11 @@ function expectWiring(trace: RunTrace, validated: boolean): void {
   }
   // publish → attest (the stand-in signs) → record-attestation tags the staging version
   const attest = step(trace, 'attest');
-  expect(publish.outputs['subject-digest']).toBe(`sha256:${build.outputs['vhd-sha256']}`);
+  // The build's content digest (content-v1, over the disk's data) is what publish tags and what
+  // the attestation names, through its SHA-256.
+  expect(build.outputs['content-digest']).toMatch(/^content-v1:[0-9a-f]{64}$/);
+  expect(publish.outputs['content-digest']).toBe(build.outputs['content-digest']);
+  expect(publish.outputs['subject-digest']).toBe(subjectDigestOf(build.outputs['content-digest']!));
   expect(attest.given).toMatchObject({
     'subject-name': staged,
     'subject-digest': publish.outputs['subject-digest'],

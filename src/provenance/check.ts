@@ -16,7 +16,7 @@ import {
 } from './subject.js';
 import type { VerificationResult } from './verify.js';
 
-/** The `content-digest` tag (DESIGN §7), as publish writes it. */
+/** The `content-digest` tag (docs/design.md §7), as publish writes it. */
 const CONTENT_DIGEST_TAG = 'content-digest';
 
 /**

@@ -1,9 +1,10 @@
 /**
  * What an image version's attestation is about. GitHub artifact attestations name their subject
  * by a SHA-256 digest (`sha256:<hex>`); an image version's content digest (the `content-digest`
- * tag publish writes, DESIGN §7) is either the VHD's SHA-256 or, for a managed-image or
- * gallery-version source, `source:<resource ID>`: a reference to content that cannot change under
- * that ID. Such a reference is attested through the SHA-256 of the tag value itself.
+ * tag publish writes, docs/design.md §7) is a disk's `content-v1:` digest (before, its VHD's
+ * SHA-256) or, for a managed-image or gallery-version source, `source:<resource ID>`: a reference
+ * to content that cannot change under that ID. Anything but a SHA-256 is attested through the
+ * SHA-256 of the tag value itself.
  */
 import { createHash } from 'node:crypto';
 
