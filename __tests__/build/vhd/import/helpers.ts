@@ -3,13 +3,13 @@
  * is here to make and check them.
  */
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import type { PageBlobState, PageBlobTarget } from '../../../../src/build/upload/page-blob.js';
 
-export const MiB = 1024 * 1024;
+// The test disks and the qemu-img probe every build test uses.
+import { hasQemuImg, MiB, writeRawDisk } from '../../disks.js';
 
-export const hasQemuImg = spawnSync('qemu-img', ['--version']).status === 0;
+export { type DataRange } from '../../disks.js';
+export { hasQemuImg, MiB, writeRawDisk as writeRaw };
 
 /** A page blob in memory, counting writes and bytes. */
 export class MemoryPageBlob implements PageBlobTarget {
@@ -47,23 +47,6 @@ export class MemoryPageBlob implements PageBlobTarget {
   get bytesSent(): number {
     return this.writes.reduce((n, w) => n + w.length, 0);
   }
-}
-
-export interface DataRange {
-  readonly offset: number;
-  readonly length: number;
-}
-
-/** A sparse raw file of `size` bytes with random data in `ranges`. */
-export function writeRaw(path: string, size: number, ranges: readonly DataRange[]): string {
-  const fd = openSync(path, 'w');
-  try {
-    ftruncateSync(fd, size);
-    for (const r of ranges) writeSync(fd, randomBytes(r.length), 0, r.length, r.offset);
-  } finally {
-    closeSync(fd);
-  }
-  return path;
 }
 
 /** Runs qemu-img, throwing its stderr on failure. */
