@@ -23,6 +23,7 @@ import {
   type RetryPolicy,
   UPLOAD_METADATA,
   type UploadState,
+  retryPolicy,
   withRetries,
 } from '../../upload/upload.js';
 import { MiB, roundUpToMiB, VHD_FOOTER_SIZE } from '../vhd.js';
@@ -92,11 +93,7 @@ export async function streamToPageBlob(options: StreamUploadOptions): Promise<St
   const { target, logger, map } = options;
   const { virtualSize, footer } = vhdLayout(map, options.seed);
   const size = virtualSize + VHD_FOOTER_SIZE;
-  const retry: RetryPolicy = {
-    attempts: options.retry?.attempts ?? 5,
-    baseDelayMs: options.retry?.baseDelayMs ?? 1000,
-    sleep: options.retry?.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
-  };
+  const retry = retryPolicy(options.retry);
   const base = { url: target.url, size, virtualSize, dataBytes: dataBytes(map) };
 
   const existing = await withRetries('read', () => target.getState(), retry);
