@@ -5,6 +5,7 @@
  */
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { alignedMemory, isAligned } from './buffer-pool.js';
 
 type FileHandle = Awaited<ReturnType<typeof open>>;
 
@@ -19,33 +20,12 @@ export class DiskFormatError extends Error {
   }
 }
 
-/** Largest read served through the direct handle: a Put Page's 4 MiB. */
-const DIRECT_MAX = 4 * 1024 * 1024;
 /** O_DIRECT wants offsets, lengths and memory aligned to the device's block; 4 KiB covers all. */
 const DIRECT_ALIGN = 4096;
-/** Aligned scratch buffers: a window being read, the next one read ahead, and one spare. */
-const DIRECT_BUFFERS = 3;
-/** Handed out for reads that found only zeros; never written to. */
-const ZEROS = Buffer.alloc(DIRECT_MAX);
-
-/** The one WebAssembly class used here (the project's TypeScript libs do not declare it). */
-const Wasm = (
-  globalThis as unknown as {
-    WebAssembly: {
-      Memory: new (d: { initial: number; maximum: number }) => { readonly buffer: ArrayBuffer };
-    };
-  }
-).WebAssembly;
-
-/** An O_DIRECT handle on the image and its aligned scratch buffers. */
-interface DirectReader {
-  readonly handle: FileHandle;
-  readonly free: Buffer[];
-  readonly waiting: ((buffer: Buffer) => void)[];
-}
 
 export class ImageFile {
-  private direct?: DirectReader;
+  /** An O_DIRECT handle on the image, once readHolesDirectly has opened one. */
+  private direct?: FileHandle;
 
   private constructor(
     private readonly handle: FileHandle,
@@ -68,33 +48,30 @@ export class ImageFile {
 
   /**
    * `length` bytes at `offset`; `what` names the structure for the message when they are not
-   * all in the file. Read-only: a read that found only zeros may share one zero buffer.
+   * all in the file.
    */
   async read(offset: number, length: number, what: string): Promise<Buffer> {
-    if (
-      this.direct &&
-      offset % DIRECT_ALIGN === 0 &&
-      length % DIRECT_ALIGN === 0 &&
-      length <= DIRECT_MAX
-    ) {
-      return this.readDirect(offset, length, what);
-    }
     const buffer = Buffer.allocUnsafe(length);
     await this.readInto(buffer, offset, what);
     return buffer;
   }
 
-  /** Fills `buffer` from `offset`; see {@link read}. */
+  /**
+   * Fills `buffer` from `offset`; see {@link read}. Through the O_DIRECT handle when there is
+   * one and `buffer` (page-aligned memory, see ./buffer-pool.ts), offset and length allow it.
+   */
   async readInto(buffer: Buffer, offset: number, what: string): Promise<void> {
     this.check(offset, buffer.length, what);
+    const handle =
+      this.direct &&
+      offset % DIRECT_ALIGN === 0 &&
+      buffer.length % DIRECT_ALIGN === 0 &&
+      isAligned(buffer, DIRECT_ALIGN)
+        ? this.direct
+        : this.handle;
     let done = 0;
     while (done < buffer.length) {
-      const { bytesRead } = await this.handle.read(
-        buffer,
-        done,
-        buffer.length - done,
-        offset + done,
-      );
+      const { bytesRead } = await handle.read(buffer, done, buffer.length - done, offset + done);
       if (bytesRead === 0) {
         throw new DiskFormatError(`${what} ends early at byte ${offset + done} (truncated?).`);
       }
@@ -118,45 +95,14 @@ export class ImageFile {
     } catch {
       return false; // tmpfs and some others refuse O_DIRECT
     }
-    // A WebAssembly memory's backing store is page aligned, as O_DIRECT wants its buffers.
-    const memory = new Wasm.Memory({
-      initial: (DIRECT_BUFFERS * DIRECT_MAX) / 65536,
-      maximum: (DIRECT_BUFFERS * DIRECT_MAX) / 65536,
-    });
-    const free = Array.from({ length: DIRECT_BUFFERS }, (_, i) =>
-      Buffer.from(memory.buffer, i * DIRECT_MAX, DIRECT_MAX),
-    );
     try {
-      await handle.read(free[0]!, 0, DIRECT_ALIGN, 0);
+      await handle.read(alignedMemory(65536), 0, DIRECT_ALIGN, 0);
     } catch {
       await handle.close();
       return false; // alignment or file system refused: stay buffered
     }
-    this.direct = { handle, free, waiting: [] };
+    this.direct = handle;
     return true;
-  }
-
-  private async readDirect(offset: number, length: number, what: string): Promise<Buffer> {
-    this.check(offset, length, what);
-    const direct = this.direct!;
-    const scratch = direct.free.pop() ?? (await new Promise<Buffer>((r) => direct.waiting.push(r)));
-    try {
-      let done = 0;
-      while (done < length) {
-        const { bytesRead } = await direct.handle.read(scratch, done, length - done, offset + done);
-        if (bytesRead === 0) {
-          throw new DiskFormatError(`${what} ends early at byte ${offset + done} (truncated?).`);
-        }
-        done += bytesRead;
-      }
-      const data = scratch.subarray(0, length);
-      if (data.equals(ZEROS.subarray(0, length))) return ZEROS.subarray(0, length);
-      return Buffer.from(data);
-    } finally {
-      const next = direct.waiting.shift();
-      if (next) next(scratch);
-      else direct.free.push(scratch);
-    }
   }
 
   /** Throws unless [offset, offset + length) is inside the file. */
@@ -170,7 +116,7 @@ export class ImageFile {
   }
 
   async close(): Promise<void> {
-    await this.direct?.handle.close();
+    await this.direct?.close();
     this.direct = undefined;
     await this.handle.close();
   }

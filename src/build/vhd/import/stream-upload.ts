@@ -31,7 +31,8 @@ import { ContentDigest } from './content-digest.js';
 import { type DiskMap, dataBytes } from './disk-map.js';
 import { fixedVhdFooter } from './footer.js';
 import type { ImageFile } from './image-file.js';
-import { type Piece, windows } from './read-extents.js';
+import { BufferPool } from './buffer-pool.js';
+import { type Piece, type Window, windows } from './read-extents.js';
 
 export const PUT_PAGE_MAX = 4 * MiB;
 /** Zero-detection granularity. */
@@ -182,16 +183,17 @@ async function scan(
 ): Promise<{ contentDigest: string; sha256?: string }> {
   const digest = new ContentDigest(virtualSize);
   const sha = full ? newSha(options) : undefined;
+  const pool = new BufferPool(PUT_PAGE_MAX, 2);
   let position = 0;
   try {
-    for await (const { pieces } of windows(options.file, options.map.extents, PUT_PAGE_MAX)) {
-      for (const p of pieces) {
-        digest.update(p.offset, p.data);
-        if (sha) {
+    for await (const window of windows(options.file, options.map.extents, pool)) {
+      digestRuns(digest, window, windowRuns(window.start, window.pieces, 0));
+      if (sha) {
+        for (const p of window.pieces) {
           sha.zeros(p.offset - position);
           await sha.data(p.data);
+          position = p.offset + p.data.length;
         }
-        position = p.offset + p.data.length;
       }
     }
     if (!sha) return { contentDigest: digest.digest() };
@@ -201,6 +203,20 @@ async function scan(
   } catch (err) {
     await sha?.close();
     throw err;
+  }
+}
+
+/**
+ * Feeds the content digest a window's data runs alone: what they leave out is zeros, which the
+ * digest skips anyway (./content-digest.ts), so the zeros are never looked at twice.
+ */
+function digestRuns(
+  digest: ContentDigest,
+  window: Window,
+  runs: readonly { start: number; end: number }[],
+): void {
+  for (const run of runs) {
+    digest.update(window.start + run.start, window.buffer.subarray(run.start, run.end));
   }
 }
 
@@ -235,26 +251,6 @@ export function windowRuns(
   return runs;
 }
 const ZERO_BUFFER = Buffer.alloc(PUT_PAGE_MAX);
-
-/** The bytes of [start, end) of a window (relative), from its pieces; holes are zeros. */
-function assemble(
-  windowStart: number,
-  pieces: readonly Piece[],
-  start: number,
-  end: number,
-): Buffer {
-  const from = windowStart + start;
-  const to = windowStart + end;
-  const inside = pieces.find((p) => p.offset <= from && p.offset + p.data.length >= to);
-  if (inside) return inside.data.subarray(from - inside.offset, to - inside.offset);
-  const out = Buffer.alloc(end - start);
-  for (const p of pieces) {
-    const a = Math.max(from, p.offset);
-    const b = Math.min(to, p.offset + p.data.length);
-    if (b > a) p.data.copy(out, a - from, a - p.offset, b - p.offset);
-  }
-  return out;
-}
 
 async function send(
   options: StreamUploadOptions,
@@ -295,7 +291,9 @@ async function send(
 
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
-  const put = (data: Buffer, offset: number) => {
+  /** Sends `data` at `offset`; `window`, which `data` is a view of, is released once it landed. */
+  const put = (data: Buffer, offset: number, window?: Window) => {
+    window?.retain();
     const write = withRetries(
       `page at ${offset}`,
       () => target.uploadPages(data, offset),
@@ -316,18 +314,25 @@ async function send(
         failure ??= explain(err, `write ${data.length} bytes at offset ${offset} of`, target.url);
       },
     );
-    const tracked = write.finally(() => inFlight.delete(tracked));
+    const tracked = write.finally(() => {
+      inFlight.delete(tracked);
+      window?.release();
+    });
     inFlight.add(tracked);
   };
   const slot = async () => {
     while (inFlight.size >= concurrency) await Promise.race(inFlight);
   };
 
+  // A window for each write in flight, the one being cut into writes and the next being read.
+  const pool = new BufferPool(PUT_PAGE_MAX, concurrency + 2);
   let position = 0;
   try {
-    for await (const { start, pieces } of windows(options.file, map.extents, PUT_PAGE_MAX)) {
+    for await (const window of windows(options.file, map.extents, pool)) {
+      const { start, pieces, buffer } = window;
+      const runs = windowRuns(start, pieces, mergeGap);
+      digestRuns(digest, window, runs);
       for (const p of pieces) {
-        digest.update(p.offset, p.data);
         if (sha) {
           sha.zeros(p.offset - position);
           await sha.data(p.data);
@@ -335,10 +340,10 @@ async function send(
         position = p.offset + p.data.length;
         stats.read += p.data.length;
       }
-      for (const run of windowRuns(start, pieces, mergeGap)) {
+      for (const run of runs) {
         await slot();
         if (failure !== undefined) break;
-        put(assemble(start, pieces, run.start, run.end), start + run.start);
+        put(buffer.subarray(run.start, run.end), start + run.start, window);
       }
       if (failure !== undefined) break;
       report();
