@@ -8,13 +8,25 @@
  * RSS; bytes sent are read back from the blob's page ranges; temporary disk is what the
  * contender wrote besides the blob. Then a sweep of the writer's merge gap and concurrency.
  *
- * BENCH_SIZES (4,30), BENCH_RUNS (3), BENCH_AZCOPY=0 to skip azcopy, BENCH_SWEEP=0 to skip it.
+ * Ours is the build-image action itself, bundled as `npm run bundle` bundles it and run as the
+ * runner runs it (INPUT_* variables, GitHub OIDC sign-in against the stand-in), so its time
+ * includes loading the bundle, signing in and everything else a run pays. Its debug log says
+ * when each phase of the import ended (`Import phase: …`); the bench splits its wall time into
+ * the fixed cost before the first page write (start, sign-in, mapping, creating the blob), the
+ * streaming (first page write to the footer) and the end (completion mark, outputs, exit), and
+ * compares the streaming alone with the ceiling too. The ceiling itself stays data ÷ rate.
+ *
+ * BENCH_SIZES (4,30), BENCH_RUNS (3), BENCH_AZCOPY=0 to skip azcopy, BENCH_SWEEP=0 to skip it,
+ * BENCH_CONCURRENCY (build-image's upload-concurrency, its default unless set), BENCH_DIR (a
+ * folder to make the images in and keep them for the next run; by default a temporary one,
+ * removed at the end).
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   chmodSync,
   closeSync,
+  existsSync,
   ftruncateSync,
   mkdirSync,
   mkdtempSync,
@@ -30,6 +42,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { buildDist } from '../scripts/lib/bundler.js';
+import { inputVariable, readInputs } from '../scripts/lib/smoke.js';
 import { ClientSecretCredential } from '@azure/identity';
 import {
   BlobSASPermissions,
@@ -38,14 +52,12 @@ import {
   PageBlobClient,
   StorageSharedKeyCredential,
 } from '@azure/storage-blob';
-import { parseBlobContainerUrl } from '../src/build/upload/blob-location.js';
 import { azurePageBlobTarget } from '../src/build/upload/page-blob.js';
 import { formatBytes } from '../src/build/progress.js';
 import { openDiskImage } from '../src/build/vhd/import/open-image.js';
 import { streamToPageBlob } from '../src/build/vhd/import/stream-upload.js';
-import { importDisk } from '../src/build/vhd/import-disk.js';
 import { silentLogger } from '../src/common/logger.js';
-import { CLIENT, TENANT } from '../__tests__/helpers/emulator.js';
+import { CLIENT, SUBSCRIPTION, TENANT } from '../__tests__/helpers/emulator.js';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -53,6 +65,9 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SIZES = (process.env.BENCH_SIZES ?? '4,30').split(',').map(Number);
 const AZCOPY = process.env.BENCH_AZCOPY !== '0';
 const SWEEP = process.env.BENCH_SWEEP !== '0';
+const KEEP_DIR = process.env.BENCH_DIR ? resolve(process.env.BENCH_DIR) : undefined;
+/** The runner's job that the stand-in's GitHub OIDC issues ID tokens for (its defaults). */
+const OIDC_SUBJECT = 'repo:local/compute-gallery-actions:ref:refs/heads/main';
 /** Azurite's well-known development account: it has a key, for azcopy's SAS. */
 const ACCOUNT = 'devstoreaccount1';
 const ACCOUNT_KEY =
@@ -95,7 +110,7 @@ interface Measured {
   tempBytes: number;
 }
 
-/** Child mode: one streamed import through build-image's importDisk, or one writer setting. */
+/** Child mode: the writer alone (streamToPageBlob) with one merge gap and concurrency. */
 async function child(
   mode: string,
   path: string,
@@ -107,44 +122,79 @@ async function child(
     disableInstanceDiscovery: true,
   });
   const target = azurePageBlobTarget(url, credential);
-  const blobName = url.slice(url.lastIndexOf('/') + 1);
-  const work = mkdtempSync(join(tmpdir(), 'cga-bench-ours-'));
-  try {
-    if (mode === 'ours') {
-      await importDisk(
-        {
-          location: path,
-          destination: {
-            container: parseBlobContainerUrl('blob-container-url', url.slice(0, -blobName.length)),
-            blobName,
-            storageAccountId: 'bench',
-            concurrency: Number(process.env.BENCH_CONCURRENCY ?? 8),
-          },
-          name: 'bench',
-          metadata: {},
-        },
-        { workDir: work, target: () => target, logger: silentLogger },
-      );
-    } else {
-      const [gap, concurrency] = mode.split(':').slice(1).map(Number);
-      const opened = await openDiskImage(path, 'source-disk', path);
-      if (opened.kind !== 'native') throw new Error(opened.reason);
-      const r = await streamToPageBlob({
-        file: opened.file,
-        map: opened.map,
-        target,
-        seed: 'bench',
-        logger: silentLogger,
-        mergeGap: gap!,
-        concurrency: concurrency!,
-      });
-      await opened.file.close();
-      console.log(JSON.stringify({ pageWrites: r.pageWrites }));
-    }
-    // importDisk's scratch directory: anything left in it while it ran would show in its size.
-  } finally {
-    rmSync(work, { recursive: true, force: true });
+  const [gap, concurrency] = mode.split(':').slice(1).map(Number);
+  const opened = await openDiskImage(path, 'source-disk', path);
+  if (opened.kind !== 'native') throw new Error(opened.reason);
+  const r = await streamToPageBlob({
+    file: opened.file,
+    map: opened.map,
+    target,
+    seed: 'bench',
+    logger: silentLogger,
+    mergeGap: gap!,
+    concurrency: concurrency!,
+  });
+  await opened.file.close();
+  console.log(JSON.stringify({ pageWrites: r.pageWrites }));
+}
+
+/** When the import's phases ended, ms after its process started (its `Import phase:` lines). */
+type Phases = Record<string, number>;
+
+function phasesOf(stdout: string): Phases {
+  const phases: Phases = {};
+  for (const m of stdout.matchAll(/^::debug::Import phase: (.+) at (\d+) ms\.$/gm)) {
+    phases[m[1]!] = Number(m[2]);
   }
+  return phases;
+}
+
+/**
+ * Runs the build-image bundle in `dist` as the runner runs it: inputs as INPUT_* variables with
+ * action.yml's defaults, the runner's files, GitHub OIDC from the stand-in. Throws unless it
+ * succeeded.
+ */
+async function runBuildImage(
+  dist: string,
+  runner: string,
+  standIn: StandIn,
+  inputs: Record<string, string>,
+): Promise<Measured & { phases: Phases }> {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!/^(INPUT_|GITHUB_|RUNNER_|ACTIONS_|AZURE_|ARM_|NODE_OPTIONS$)/.test(key)) env[key] = value;
+  }
+  rmSync(runner, { recursive: true, force: true });
+  mkdirSync(join(runner, 'temp'), { recursive: true });
+  for (const file of ['output', 'summary', 'state', 'env', 'path']) {
+    writeFileSync(join(runner, file), '');
+  }
+  for (const input of await readInputs(resolve('actions/build-image/action.yml'))) {
+    if (input.default !== undefined) env[inputVariable(input.name)] = input.default;
+  }
+  for (const [name, value] of Object.entries(inputs)) env[inputVariable(name)] = value;
+  Object.assign(env, {
+    NODE_EXTRA_CA_CERTS: standIn.caCertPath,
+    ACTIONS_ID_TOKEN_REQUEST_URL: standIn.oidcRequestUrl,
+    ACTIONS_ID_TOKEN_REQUEST_TOKEN: standIn.oidcRequestToken,
+    GITHUB_OUTPUT: join(runner, 'output'),
+    GITHUB_STEP_SUMMARY: join(runner, 'summary'),
+    GITHUB_STATE: join(runner, 'state'),
+    GITHUB_ENV: join(runner, 'env'),
+    GITHUB_PATH: join(runner, 'path'),
+    GITHUB_ACTIONS: 'true',
+    GITHUB_REPOSITORY: 'local/compute-gallery-actions',
+    GITHUB_REF: 'refs/heads/main',
+    GITHUB_SHA: '0123456789abcdef0123456789abcdef01234567',
+    GITHUB_RUN_ID: '1',
+    GITHUB_RUN_ATTEMPT: '1',
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_WORKSPACE: runner,
+    RUNNER_TEMP: join(runner, 'temp'),
+    RUNNER_OS: 'Linux',
+  });
+  const m = timed(process.execPath, [join(dist, 'build-image', 'index.js')], env);
+  return { ...m, phases: phasesOf(m.stdout) };
 }
 
 /** Runs `cmd` under /usr/bin/time: wall, CPU and peak RSS of it and its children. */
@@ -172,6 +222,10 @@ interface StandIn {
   blobEndpoint: string;
   caCertPath: string;
   authorityHost: string;
+  endpoint: string;
+  adminEndpoint: string;
+  oidcRequestUrl: string;
+  oidcRequestToken: string;
 }
 
 async function startStandIn(dataDir: string): Promise<StandIn> {
@@ -188,6 +242,9 @@ async function startStandIn(dataDir: string): Promise<StandIn> {
 
 /** An ext4 file system of `gib` GiB holding ~10% in files: raw (sparse) and qcow2. */
 function makeExt4(dir: string, gib: number): { raw: string; qcow2: string } {
+  const raw = join(dir, `ext4-${gib}g.raw`);
+  const qcow2 = join(dir, `ext4-${gib}g.qcow2`);
+  if (existsSync(raw) && existsSync(qcow2)) return { raw, qcow2 }; // kept from a run (BENCH_DIR)
   const tree = join(dir, 'tree');
   mkdirSync(tree, { recursive: true });
   const block = randomBytes(8 * MiB);
@@ -200,11 +257,9 @@ function makeExt4(dir: string, gib: number): { raw: string; qcow2: string } {
     writeFileSync(join(sub, `f${i}`), block.subarray(0, size));
     written += size;
   }
-  const raw = join(dir, `ext4-${gib}g.raw`);
   execFileSync('truncate', ['-s', `${gib}G`, raw]);
   execFileSync('mkfs.ext4', ['-q', '-F', '-d', tree, raw]);
   rmSync(tree, { recursive: true, force: true });
-  const qcow2 = join(dir, `ext4-${gib}g.qcow2`);
   execFileSync('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', raw, qcow2]);
   return { raw, qcow2 };
 }
@@ -212,6 +267,7 @@ function makeExt4(dir: string, gib: number): { raw: string; qcow2: string } {
 /** 1 GiB with a 4 KiB extent of data every MiB: 1,024 extents. */
 function makeFragmented(dir: string): string {
   const path = join(dir, 'fragmented.raw');
+  if (existsSync(path)) return path;
   const fd = openSync(path, 'w');
   ftruncateSync(fd, GiB);
   const data = randomBytes(4096);
@@ -260,9 +316,17 @@ const spread = (xs: number[]) => `${Math.min(...xs).toFixed(1)}–${Math.max(...
 
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'cga-bench-import-'));
-  const free = statfsSync(work);
-  console.log(`bench:import: ${formatBytes(free.bavail * free.bsize)} free under ${tmpdir()}.`);
+  const imageDir = KEEP_DIR ?? work;
+  mkdirSync(imageDir, { recursive: true });
+  const free = statfsSync(imageDir);
+  console.log(`bench:import: ${formatBytes(free.bavail * free.bsize)} free under ${imageDir}.`);
   await bundleChild(work);
+  const dist = join(work, 'dist');
+  const bundling = performance.now();
+  await buildDist({ root: resolve('.'), outDir: dist });
+  console.log(
+    `  bundled the actions as npm run bundle does in ${((performance.now() - bundling) / 1000).toFixed(1)} s`,
+  );
   const standIn = await startStandIn(join(work, 'stand-in'));
   try {
     const env = { ...process.env, NODE_EXTRA_CA_CERTS: standIn.caCertPath };
@@ -273,6 +337,18 @@ async function main(): Promise<void> {
     const { trust } = await import('../__tests__/helpers/emulator.js');
     trust(readFileSync(standIn.caCertPath, 'utf8'));
     await new ContainerClient(containerUrl, key).createIfNotExists();
+    // Entra takes the runner's GitHub ID tokens for CLIENT through a federated credential.
+    const registered = await fetch(`${standIn.adminEndpoint}/clients`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        clientId: CLIENT,
+        federatedCredentials: [
+          { name: 'bench', issuer: `${standIn.authorityHost}/_actions`, subject: OIDC_SUBJECT },
+        ],
+      }),
+    });
+    if (!registered.ok) throw new Error(`stand-in admin: ${registered.status}`);
     const azcopy = createRequire(import.meta.url)('@azure-tools/azcopy-linux').AzCopyExe as string;
     if (AZCOPY) chmodSync(azcopy, 0o755); // npm unpacks it without its execute bit
     const sas = (blob: string) =>
@@ -288,7 +364,7 @@ async function main(): Promise<void> {
 
     const images: { name: string; path: string; data: number }[] = [];
     for (const gib of SIZES) {
-      const ext4 = makeExt4(work, gib);
+      const ext4 = makeExt4(imageDir, gib);
       images.push({ name: `ext4 ${gib} GiB raw`, path: ext4.raw, data: await dataOf(ext4.raw) });
       images.push({
         name: `ext4 ${gib} GiB qcow2`,
@@ -296,7 +372,7 @@ async function main(): Promise<void> {
         data: await dataOf(ext4.qcow2),
       });
     }
-    const fragmented = makeFragmented(work);
+    const fragmented = makeFragmented(imageDir);
     images.push({ name: 'fragmented 1 GiB raw', path: fragmented, data: await dataOf(fragmented) });
     for (const i of images) {
       console.log(
@@ -314,6 +390,7 @@ async function main(): Promise<void> {
 
     const contenders = ['ours', ...(AZCOPY ? ['qemu-img + azcopy'] : [])];
     const results = new Map<string, (Measured & { sent: number })[]>();
+    const phases = new Map<string, Phases[]>();
     for (let round = 1; round <= RUNS; round++) {
       for (const image of images) {
         for (const c of contenders) {
@@ -321,11 +398,26 @@ async function main(): Promise<void> {
           const url = `${containerUrl}/${blob}`;
           let m: Measured;
           if (c === 'ours') {
-            m = timed(
-              CHILD[0],
-              [...CHILD[1], '--child', 'ours', image.path, url, standIn.authorityHost],
-              env,
-            );
+            const run = await runBuildImage(dist, join(work, 'runner'), standIn, {
+              'subscription-id': SUBSCRIPTION,
+              'tenant-id': TENANT,
+              'client-id': CLIENT,
+              'authority-host': standIn.authorityHost,
+              'arm-endpoint': standIn.endpoint,
+              builder: 'disk',
+              os: 'ubuntu-2404',
+              'kubernetes-version': 'v1.31.2',
+              'source-disk': image.path,
+              'blob-container-url': containerUrl,
+              'blob-name': blob,
+              'storage-account-id': `/subscriptions/${SUBSCRIPTION}/resourceGroups/bench/providers/Microsoft.Storage/storageAccounts/${ACCOUNT}`,
+              ...(process.env.BENCH_CONCURRENCY
+                ? { 'upload-concurrency': process.env.BENCH_CONCURRENCY }
+                : {}),
+            });
+            m = run;
+            const key3 = image.name;
+            phases.set(key3, [...(phases.get(key3) ?? []), { ...run.phases, end: run.ms }]);
           } else {
             const vhd = `${image.path}.fixed.vhd`;
             const format = image.path.endsWith('.qcow2') ? 'qcow2' : 'raw';
@@ -407,6 +499,31 @@ async function main(): Promise<void> {
             `${Math.max(...ms.map((m) => m.rssMiB)).toFixed(0)} | ${formatBytes(Math.max(...ms.map((m) => m.tempBytes)))} |`,
         );
       }
+    }
+
+    console.log(
+      '\nOurs by phase (medians, s; from the `Import phase:` debug lines, ms after the process started):',
+    );
+    console.log(
+      '| image | start → image mapped | sign-in, blob state | blob created | streaming | footer, completion, exit | fixed total | streaming ÷ ceiling | end to end ÷ ceiling |',
+    );
+    console.log('|---|---|---|---|---|---|---|---|---|');
+    for (const image of images) {
+      const runs = phases.get(image.name) ?? [];
+      const span = (from: string | undefined, to: string) =>
+        median(runs.map((p) => (p[to]! - (from ? p[from]! : 0)) / 1000));
+      if (runs.some((p) => p['data written'] === undefined)) continue; // nothing to send
+      const ceiling = image.data / MiB / rate;
+      const streaming = span('blob created', 'data written');
+      const fixed = median(
+        runs.map((p) => (p['blob created']! + p.end! - p['data written']!) / 1000),
+      );
+      console.log(
+        `| ${image.name} | ${span(undefined, 'image mapped').toFixed(2)} | ` +
+          `${span('image mapped', 'blob state read').toFixed(2)} | ${span('blob state read', 'blob created').toFixed(2)} | ` +
+          `${streaming.toFixed(2)} | ${span('data written', 'end').toFixed(2)} | ${fixed.toFixed(2)} | ` +
+          `${(streaming / ceiling).toFixed(2)} | ${(span(undefined, 'end') / ceiling).toFixed(2)} |`,
+      );
     }
 
     if (SWEEP) {

@@ -8,7 +8,7 @@ import { InputError } from '../../common/errors.js';
 import { type PreparedVhd, prepareFixedVhd } from './disk.js';
 import { blobUrl } from '../upload/blob-location.js';
 import { explainReadError, openDiskImage } from './import/open-image.js';
-import { streamToPageBlob, vhdLayout } from './import/stream-upload.js';
+import { logPhase, streamToPageBlob, vhdLayout } from './import/stream-upload.js';
 import { formatBytes } from '../progress.js';
 import { roundUpToMiB } from './vhd.js';
 import {
@@ -111,6 +111,7 @@ async function streamImport(
   const compression = await compressionOf(source.path);
   if (compression) return undefined; // prepareFixedVhd says what to do about it
   const opened = await openDiskImage(source.path, 'source-disk', source.location);
+  logPhase(deps.logger, 'image mapped');
   if (opened.kind === 'fallback') {
     deps.logger.info(`${source.location} is ${opened.reason}: converting it with qemu-img.`);
     return undefined;

@@ -35,6 +35,15 @@ import { BufferPool } from './buffer-pool.js';
 import { type Piece, type Window, windows } from './read-extents.js';
 
 export const PUT_PAGE_MAX = 4 * MiB;
+
+/**
+ * Says in the debug log when a phase of the import ended, in ms since the process started, so a
+ * slow import can be broken down (fixed costs before the first page write and after the last,
+ * against the streaming between); bench:import reads these lines.
+ */
+export function logPhase(logger: Logger, phase: string): void {
+  logger.debug(`Import phase: ${phase} at ${Math.round(performance.now())} ms.`);
+}
 /** Zero-detection granularity. */
 const ZERO_BLOCK = 4096;
 /** Holes under this inside a 4 MiB window are sent as zeros rather than split into writes. */
@@ -98,6 +107,7 @@ export async function streamToPageBlob(options: StreamUploadOptions): Promise<St
   const base = { url: target.url, size, virtualSize, dataBytes: dataBytes(map) };
 
   const existing = await withRetries('read', () => target.getState(), retry);
+  logPhase(logger, 'blob state read');
   let replacedPartial = false;
   if (existing) {
     const state = existing.metadata[UPLOAD_METADATA.state];
@@ -157,6 +167,7 @@ export async function streamToPageBlob(options: StreamUploadOptions): Promise<St
       }),
     retry,
   );
+  logPhase(logger, 'blob created');
   const sent = await send(options, retry, virtualSize, footer, now, started);
   await withRetries(
     'set metadata',
@@ -171,6 +182,7 @@ export async function streamToPageBlob(options: StreamUploadOptions): Promise<St
   ).catch((err: unknown) => {
     throw explain(err, 'set the metadata of', target.url);
   });
+  logPhase(logger, 'blob marked complete');
   return { ...base, ...sent, ms: now() - started, reused: false, replacedPartial };
 }
 
@@ -308,7 +320,7 @@ async function send(
     ).then(
       () => {
         stats.bytesSent += data.length;
-        stats.pageWrites++;
+        if (++stats.pageWrites === 1) logPhase(logger, 'first page write landed');
       },
       (err: unknown) => {
         failure ??= explain(err, `write ${data.length} bytes at offset ${offset} of`, target.url);
@@ -350,6 +362,7 @@ async function send(
     }
     await Promise.all(inFlight);
     if (failure !== undefined) throw failure;
+    logPhase(logger, 'data written');
     // The footer last: until it and the completion mark are there, the blob is no VHD.
     put(footer, virtualSize);
     await Promise.all(inFlight);
