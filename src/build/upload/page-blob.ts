@@ -4,7 +4,7 @@
  * with the same code. The Azure implementation signs in with the Entra credential: no account
  * key, no SAS, and the container is created private.
  */
-import type { TokenCredential } from '@azure/core-auth';
+import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
 import { ContainerClient, PageBlobClient, RestError } from '@azure/storage-blob';
 import { ConfigurationError } from '../../common/errors.js';
 
@@ -25,6 +25,44 @@ export interface PageBlobTarget {
   uploadPages(data: Buffer, offset: number): Promise<void>;
   /** Replaces all of the blob's metadata. */
   setMetadata(metadata: Record<string, string>): Promise<void>;
+  /**
+   * Starts signing in for the first request now, without sending anything to the blob, so the
+   * sign-in overlaps local work (reading the image's tables). Never fails: a failed sign-in is
+   * met again, and reported, by the first request.
+   */
+  signIn?(): void;
+}
+
+/** The scope @azure/storage-blob asks tokens for (its Pipeline.js, `StorageOAuthScopes`). */
+const STORAGE_SCOPE = 'https://storage.azure.com/.default';
+
+/**
+ * `credential`, whose first token for Storage may be asked for early (`prefetch`): the first
+ * request then takes the token already on its way instead of asking again. Later requests, and
+ * the first one if the early sign-in failed, ask `credential` as usual.
+ */
+export function prefetchingCredential(credential: TokenCredential): {
+  credential: TokenCredential;
+  prefetch(): void;
+} {
+  let early: Promise<AccessToken | null> | undefined;
+  let used = false;
+  return {
+    prefetch() {
+      if (early || used) return;
+      early = credential.getToken(STORAGE_SCOPE).catch(() => null);
+    },
+    credential: {
+      async getToken(scopes: string | string[], options?: GetTokenOptions) {
+        const first = early;
+        early = undefined;
+        used = true;
+        const sameScope = [scopes].flat().join(' ') === STORAGE_SCOPE;
+        const token = first && sameScope && !options?.claims ? await first : null;
+        return token ?? credential.getToken(scopes, options);
+      },
+    },
+  };
 }
 
 export interface AzurePageBlobOptions {
@@ -46,9 +84,11 @@ export function azurePageBlobTarget(
     retryOptions: { maxTries: 1, tryTimeoutInMs: options.tryTimeoutMs ?? 120_000 },
     userAgentOptions: { userAgentPrefix: options.userAgent ?? 'compute-gallery-actions' },
   };
-  const blob = new PageBlobClient(url, credential, pipelineOptions);
+  const signIn = prefetchingCredential(credential);
+  const blob = new PageBlobClient(url, signIn.credential, pipelineOptions);
   return {
     url,
+    signIn: signIn.prefetch,
     async getState() {
       try {
         const props = await blob.getProperties();

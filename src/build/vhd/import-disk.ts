@@ -7,6 +7,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { InputError } from '../../common/errors.js';
 import { type PreparedVhd, prepareFixedVhd } from './disk.js';
 import { blobUrl } from '../upload/blob-location.js';
+import type { PageBlobTarget } from '../upload/page-blob.js';
 import { explainReadError, openDiskImage } from './import/open-image.js';
 import { logPhase, streamToPageBlob, vhdLayout } from './import/stream-upload.js';
 import { formatBytes } from '../progress.js';
@@ -57,7 +58,13 @@ export async function importDisk(
   request: DiskImportRequest,
   deps: DiskImportDependencies,
 ): Promise<ImportedDisk> {
+  logPhase(deps.logger, 'import started');
   await mkdir(deps.workDir, { recursive: true });
+  // Signing in (a GitHub ID token, then Entra's token for Storage) overlaps finding, checking
+  // and mapping the image; nothing is sent to the blob until the image is known good.
+  const url = blobUrl(request.destination.container, request.destination.blobName);
+  const target = deps.target(url);
+  target.signIn?.();
   const source = await resolveSource(request.location, {
     input: 'source-disk',
     checksumInput: 'source-checksum',
@@ -70,7 +77,7 @@ export async function importDisk(
       : {}),
   });
   try {
-    const streamed = await streamImport(source, request, deps);
+    const streamed = await streamImport(source, request, deps, target);
     if (streamed) return streamed;
     const vhd = await prepareFixedVhd(source, {
       workDir: deps.workDir,
@@ -107,6 +114,7 @@ async function streamImport(
   source: SourceFile,
   request: DiskImportRequest,
   deps: DiskImportDependencies,
+  target: PageBlobTarget,
 ): Promise<ImportedDisk | undefined> {
   const compression = await compressionOf(source.path);
   if (compression) return undefined; // prepareFixedVhd says what to do about it
@@ -119,7 +127,7 @@ async function streamImport(
   const { file, map } = opened;
   try {
     const { virtualSize } = vhdLayout(map, request.name);
-    const url = blobUrl(request.destination.container, request.destination.blobName);
+    const { url } = target;
     const data = map.extents.reduce((n, e) => n + e.length, 0);
     deps.logger.info(
       `${source.location} is a ${map.description} image of ${formatBytes(map.virtualSize)} ` +
@@ -130,7 +138,7 @@ async function streamImport(
     const result = await streamToPageBlob({
       file,
       map,
-      target: deps.target(url),
+      target,
       seed: request.name,
       concurrency: request.destination.concurrency,
       metadata: request.metadata,
