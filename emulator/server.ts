@@ -45,6 +45,8 @@ export interface EmulatorInfo {
   /** For ACTIONS_ID_TOKEN_REQUEST_URL / ACTIONS_ID_TOKEN_REQUEST_TOKEN. */
   oidcRequestUrl: string;
   oidcRequestToken: string;
+  /** The `iss` of those ID tokens: what a verifier of the stand-in's attestations expects. */
+  oidcIssuer: string;
   /** GitHub's REST API (releases), for GITHUB_API_URL: `<authorityHost>/api/v3`. */
   githubApiUrl: string;
   adminEndpoint: string;
@@ -154,7 +156,7 @@ async function startServices(m: Material, blobPort: number): Promise<Services> {
     identity: new Identity(m.entraKey, m.oidcKey, store, m.settings, m.oidcRequestToken),
     faults,
     github,
-    attestations: new AttestationsApi(m.dataDir),
+    attestations: new AttestationsApi(m.dataDir, m.oidcKey),
     throttle: new WriteThrottle(() => m.settings.writesPerSecond),
     admin: {
       settings: m.settings,
@@ -180,6 +182,7 @@ function readyInfo(m: Material, s: Services, armPort: number, loginPort: number)
     blobEndpoint: s.blob.origin,
     oidcRequestUrl: `${authorityHost}/_actions/idtoken?api-version=2.0`,
     oidcRequestToken: m.oidcRequestToken,
+    oidcIssuer: s.identity.oidcIssuer(authorityHost),
     githubApiUrl: `${authorityHost}${GITHUB_API_PREFIX}`,
     adminEndpoint: `${endpoint}/_emulator`,
     dataDir: m.dataDir,

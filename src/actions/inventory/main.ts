@@ -33,7 +33,7 @@ export async function run(): Promise<void> {
             attestations: {
               apiUrl: settings.githubApiUrl,
               ...(settings.githubToken ? { token: settings.githubToken } : {}),
-              trustedKeys: settings.trustedKeys,
+              ...settings.trust,
             },
           }
         : {}),
