@@ -91,7 +91,7 @@ const emulator = await startStandIn(path.join(runDir, 'emulator'));
 let exitCode = 1;
 try {
   const { blobContainerUrl } = await seedWorld(emulator);
-  const attestationKey = await attestationPublicKey(emulator.adminEndpoint);
+  const trustedRoot = await standInTrustedRoot(emulator.adminEndpoint);
   const callerFiles = path.join(runDir, 'caller-repository');
   const diskSha256 = makeDiskImage(callerFiles);
   say(`Local Azure stand-in: ${emulator.endpoint} (GitHub API ${emulator.githubApiUrl})`);
@@ -179,7 +179,9 @@ try {
       AZURE_AUTHORITY_HOST: emulator.authorityHost,
       BLOB_CONTAINER_URL: blobContainerUrl,
       NODE_IMAGE_SHA256: diskSha256,
-      ATTESTATION_PUBLIC_KEY: attestationKey,
+      // The stand-in's Sigstore signs as GitHub's does, with its own CA, TSA and OIDC issuer.
+      ATTESTATION_TRUSTED_ROOT: trustedRoot,
+      ATTESTATION_OIDC_ISSUER: emulator.oidcIssuer,
       ...imageBuilder?.vars,
     },
     env: { NODE_EXTRA_CA_CERTS: emulator.caCertPath, ...guard.env, ...imageBuilder?.env },
@@ -316,11 +318,11 @@ function printCatalog(trace: RunTrace): void {
   say();
 }
 
-/** The public key the stand-in signs attestations with (emulator/attestations.ts). */
-async function attestationPublicKey(adminEndpoint: string): Promise<string> {
-  const res = await fetch(`${adminEndpoint}/attestations/key`);
-  if (!res.ok) throw new Error(`stand-in attestation key: ${res.status} ${await res.text()}`);
-  return ((await res.json()) as { pem: string }).pem;
+/** The trusted_root.json of the stand-in's CA and TSA (emulator/sigstore.ts). */
+async function standInTrustedRoot(adminEndpoint: string): Promise<string> {
+  const res = await fetch(`${adminEndpoint}/attestations/trusted-root`);
+  if (!res.ok) throw new Error(`stand-in trusted root: ${res.status} ${await res.text()}`);
+  return JSON.stringify(await res.json());
 }
 
 function prerequisites(): string[] {

@@ -76,9 +76,11 @@ jobs:
       publisher-contact: capz-maintainers@example.com
       eula: https://www.apache.org/licenses/LICENSE-2.0
       target-regions: westus2 eastus=2 northeurope
-      # The stand-in signs attestations with its own key; trusting it lets promote and the
-      # catalog verify their signatures (GitHub's own are checked with gh attestation verify).
-      attestation-public-key: \${{ vars.ATTESTATION_PUBLIC_KEY }}
+      # The stand-in's Sigstore (its CA, TSA and OIDC issuer) stands in for GitHub's: promote
+      # and the catalog verify its certificates against its trusted root, as gh attestation
+      # trusted-root prints GitHub's.
+      trusted-root: \${{ vars.ATTESTATION_TRUSTED_ROOT }}
+      certificate-oidc-issuer: \${{ vars.ATTESTATION_OIDC_ISSUER }}
       keep-patches: '2'
       grace-days: '30'
 `;
@@ -135,7 +137,8 @@ jobs:
       eula: https://www.apache.org/licenses/LICENSE-2.0
       production-offer: reference-images
       target-regions: westus2 eastus=2
-      attestation-public-key: \${{ vars.ATTESTATION_PUBLIC_KEY }}
+      trusted-root: \${{ vars.ATTESTATION_TRUSTED_ROOT }}
+      certificate-oidc-issuer: \${{ vars.ATTESTATION_OIDC_ISSUER }}
       keep-patches: '2'
       grace-days: '30'
 `;
