@@ -222,6 +222,10 @@ function expectPrintout(run: DemoRun): void {
     /computeGallery:\n {2}gallery: ClusterAPI-[0-9a-f-]{36}\n {2}name: capi-ubun2-2404\n {2}version: "1\.37\.2"\n/,
   );
   expect(run.stdout).toContain('### promote: ClusterAPI/capi-ubun2-2404/1.37.2');
+  // Promote verified the attestation's certificate (the stand-in's Sigstore) and its signer.
+  expect(run.stdout).toMatch(
+    /\| Attestation \| verified: signed by https:\/\/github\.com\/[\w.-]+\/compute-gallery-actions\/\.github\/workflows\/image\.yml@\S+ for https:\/\/github\.com\/example\/capz-images, chained to the given trusted root \(O=GitHub, Inc\.\); subject digest matches \|/,
+  );
   // Only the release calendar host was asked for, and refused.
   expect(run.stdout).toContain(
     'Outbound requests refused by the demo: raw.githubusercontent.com:443 (',

@@ -216,6 +216,13 @@ describe('attestations on the stand-in', () => {
       .compute()
       .galleryImageVersions.get('rg-prod', 'prod_attested', 'capi-ubun2-2404', '1.31.4');
     expect(result.version.digest).toBe(`sha256:${sha}`);
+    // What promote's job summary shows in its Attestation row.
+    expect(result.attestation).toMatchObject({
+      status: 'verified',
+      reason: expect.stringContaining(
+        `for https://github.com/${REPO}, chained to the given trusted root`,
+      ),
+    });
     expect(copy.tags).toMatchObject({
       attestation: url,
       'attestation-digest': `sha256:${sha}`,

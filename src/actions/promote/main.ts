@@ -58,6 +58,14 @@ export async function run(): Promise<void> {
             `${result.identifier.publisher}/${result.identifier.offer}/${result.identifier.sku}` +
               (result.definitionExisted ? ' (existing definition)' : ' (new definition)'),
           ],
+          ...(result.attestation
+            ? [
+                ['Attestation', `${result.attestation.status}: ${result.attestation.reason}`] as [
+                  string,
+                  string,
+                ],
+              ]
+            : []),
         ],
       }),
     );
