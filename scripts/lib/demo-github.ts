@@ -1,8 +1,8 @@
 /**
  * What github.com enforces around a workflow run, as the demo's runner simulation applies it.
  * Each rule restates GitHub's documentation or the runner's source (cited at the rule); each has
- * a test in __tests__/workflows/simulation.test.ts that a workflow breaking it fails here as it
- * would there.
+ * a test in __tests__/workflows/simulation.test.ts (or status.test.ts) that a workflow breaking
+ * it fails here as it would there. What runs and how a run ends is in demo-status.ts.
  */
 import { existsSync, mkdirSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import path from 'node:path';
