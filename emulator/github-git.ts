@@ -153,6 +153,14 @@ export class GitRepositories {
       return bad("'files' must map paths to their text");
     }
     const world = this.load();
+    const known = world.repositories[repository];
+    if (known && body.replace !== true) {
+      // A stand-in reused on its data dir (the demo's --yank run) keeps what was written.
+      return {
+        status: 200,
+        body: { repository, id: known.id, defaultBranch: known.defaultBranch, existing: true },
+      };
+    }
     const branch = typeof body.defaultBranch === 'string' ? body.defaultBranch : 'main';
     const repo: StoredRepository = {
       id: 90_000_000 + Object.keys(world.repositories).length,

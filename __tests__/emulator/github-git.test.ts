@@ -159,6 +159,15 @@ describe('Git objects on the stand-in', () => {
     expect(branch.history).toEqual([second.body.sha, first.body.sha]);
   });
 
+  it('keeps an existing repository when it is created again, unless told to replace it', async () => {
+    const before = await call('GET', 'ref/heads/catalog', reader);
+    const again = await emu.admin<{ existing?: boolean }>('POST', '/github/repositories', {
+      repository: REPO,
+    });
+    expect(again.existing).toBe(true);
+    expect((await call('GET', 'ref/heads/catalog', reader)).body).toEqual(before.body);
+  });
+
   it('refuses a commit on a tree or parent it does not have', async () => {
     const noTree = await call('POST', 'commits', writer, { message: 'x', tree: 'f'.repeat(40) });
     expect(noTree.status).toBe(422);
