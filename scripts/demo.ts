@@ -2,6 +2,7 @@
  * npm run demo [-- --skip-validation] [--dir DIR] [--keep]
  * npm run demo -- --dir DIR --yank <versions> [--yank-reason TEXT]   (after a run on DIR)
  * npm run demo -- --image-builder [--dir DIR] [--keep]
+ * npm run demo -- --cancel-at <job>[#<step>] [--dir DIR] [--keep]
  *
  * The whole pipeline on this machine: starts the local Azure stand-in, seeds GitHub releases of
  * kubernetes/kubernetes, and runs a calling repository's scheduled workflow, which calls
@@ -21,6 +22,11 @@
  * gallery that exists already with the definitions image-builder's own publishing workflow made
  * (`capi-ubun2-2404`, identifier `<publisher>/reference-images/ubuntu-2404`), creating no gallery
  * and checking its public name.
+ *
+ * With --cancel-at, a user cancels the run as that job (its label in the printout, or its end,
+ * e.g. `images[0]/validate`) is queued or, with `#<step id or name>`, as that step starts: the
+ * run then goes on as GitHub's does (scripts/lib/demo-status.ts), running only the jobs and steps
+ * whose `if:` still holds, and ends cancelled; the demo passes when it does.
  *
  * With --yank, the calling repository's workflow is dispatched by hand to yank versions from the
  * community gallery instead (docs/examples/retire-an-image.md): run it on the --dir of an
@@ -53,6 +59,7 @@ import { ownRepository } from './lib/demo-workflow.js';
 import { startOfflineGuard } from './lib/demo-offline.js';
 import { makeImageBuilderCheckout, STANDIN_IB_TAG } from '../__tests__/helpers/image-builder.js';
 import { DemoRunner, type RunTrace } from './lib/demo-runner.js';
+import type { Cancellation } from './lib/demo-status.js';
 import {
   CLIENT,
   COMMUNITY_PUBLIC_NAME,
@@ -77,11 +84,13 @@ const { values } = parseArgs({
     dir: { type: 'string' },
     keep: { type: 'boolean', default: false },
     'image-builder': { type: 'boolean', default: false },
+    'cancel-at': { type: 'string' },
   },
 });
 
 const started = performance.now();
 const say = (line = ''): void => void process.stdout.write(`${line}\n`);
+const cancel = values['cancel-at'] === undefined ? undefined : cancelAt(values['cancel-at']);
 const problems = prerequisites();
 if (problems.length > 0) {
   for (const p of problems) console.error(`demo: ${p}`);
@@ -203,6 +212,9 @@ try {
     attestationsEndpoint: `${emulator.adminEndpoint}/attestations`,
     callerFiles,
     stepTimeoutMs: 120_000,
+    // The caller's production environment has required reviewers; the demo's reviewer approves.
+    reviewers: { production: 'approve' },
+    ...(cancel ? { cancel } : {}),
     print: say,
   });
   const caller = demoCaller(
@@ -230,22 +242,37 @@ try {
   say(summary.trim());
   say();
   report(trace);
-  printCatalog(trace);
-  await printPublished(trace);
+  if (cancel) {
+    const stopped = trace.jobs.filter((j) => j.result === 'cancelled').map((j) => j.job);
+    say(`The run was cancelled; cancelled jobs: ${stopped.join(', ')}.`);
+  } else {
+    printCatalog(trace);
+    await printPublished(trace);
+  }
   say(
     guard.refused.length > 0
       ? `Outbound requests refused by the demo: ${[...new Set(guard.refused)].join(', ')}.`
       : 'No request tried to leave the machine.',
   );
-  // A build run must end with an image in production; a yank run with a version yanked.
-  const done = values.yank
-    ? trace.steps.some(
-        (s) => s.id === 'production' && JSON.parse(s.outputs.yanked ?? '[]').length > 0,
-      )
-    : trace.steps.some((s) => s.id === 'promote' && s.outcome === 'success');
-  if (!done)
-    say(values.yank ? '✗ Nothing was yanked.' : '✗ No image reached the production gallery.');
-  exitCode = result.result === 'success' && done ? 0 : 1;
+  // A build run must end with an image in production; a yank run with a version yanked; a
+  // cancelled one cancelled.
+  const done = values['cancel-at']
+    ? result.result === 'cancelled'
+    : values.yank
+      ? trace.steps.some(
+          (s) => s.id === 'production' && JSON.parse(s.outputs.yanked ?? '[]').length > 0,
+        )
+      : trace.steps.some((s) => s.id === 'promote' && s.outcome === 'success');
+  if (!done) {
+    say(
+      values['cancel-at']
+        ? `✗ The run was not cancelled (${values['cancel-at']} never started).`
+        : values.yank
+          ? '✗ Nothing was yanked.'
+          : '✗ No image reached the production gallery.',
+    );
+  }
+  exitCode = (result.result === 'success' || values['cancel-at'] !== undefined) && done ? 0 : 1;
 } catch (err) {
   console.error(`demo: ${(err as Error).stack ?? String(err)}`);
 } finally {
@@ -302,6 +329,18 @@ async function imageBuilderScenario(): Promise<{
     ),
     repositories: { 'kubernetes-sigs/image-builder': checkout },
   };
+}
+
+/** `--cancel-at <job>[#<step>]`: a user cancels the run there. */
+function cancelAt(value: string): Cancellation {
+  const [job = '', step, ...rest] = value.split('#');
+  if (!job || step === '' || rest.length > 0) {
+    console.error(
+      `demo: --cancel-at '${value}': expected <job>[#<step>], e.g. images[0]/validate#validate`,
+    );
+    process.exit(2);
+  }
+  return { job, ...(step ? { step } : {}), scope: 'run', reason: 'cancelled by a user' };
 }
 
 /** The CAPZ stanza, and what did not run, from the trace. */

@@ -184,6 +184,16 @@ function expectWiring(trace: RunTrace, validated: boolean): void {
   expect(oidc.find((o) => o.job.endsWith('/build'))?.sub).toBe(
     'repo:example@4100001/capz-images@8200002:ref:refs/heads/main',
   );
+  // The production environment's reviewer was asked once, for the promote job; the dry-run
+  // cleanup's environment came to '' (none), so it waited for no one.
+  expect(trace.reviews).toEqual([
+    {
+      environment: 'production',
+      decision: 'approve',
+      jobs: [expect.stringMatching(/\/images\/promote\[0\]$/)],
+    },
+  ]);
+  expect(trace.jobs.find((j) => j.job.endsWith('/cleanup'))?.environment).toBeUndefined();
   // qemu-img was not on the runner's PATH until image.yml installed it.
   expect(step(trace, 'build').outcome).toBe('success');
   expect(trace.steps.find((s) => s.step === 'Install qemu-img')?.outcome).toBe('success');
@@ -301,6 +311,7 @@ describe('npm run demo', () => {
       'client-id': PRODUCTION_CLIENT,
     });
     expect(run.trace.jobs.find((j) => j.job.endsWith('/cleanup'))?.environment).toBe('production');
+    expect(run.trace.reviews.map((r) => r.jobs)).toEqual([[expect.stringMatching(/\/cleanup$/)]]);
     // The catalog after the yank shows the version as yanked, and why.
     const catalog = run.stdout.slice(run.stdout.indexOf('═══ Catalog of the production gallery'));
     expect(catalog).toMatch(/\| 1\.37\.2 \| 1\.37\.2 \| yanked: bad kubelet \|.*\| excluded \|/);
@@ -319,6 +330,25 @@ describe('npm run demo', () => {
     } finally {
       await emu.close();
     }
+  }, 150_000);
+});
+
+describe('npm run demo -- --cancel-at', () => {
+  it('a user cancels the run during validation: only jobs and steps whose if: holds run after', () => {
+    const run = runDemo('--cancel-at', 'images[0]/validate#validate');
+    expect(run.code).toBe(0);
+    const result = (end: string): string | undefined =>
+      run.trace.jobs.find((j) => j.job.endsWith(end))?.result;
+    expect(step(run.trace, 'validate').outcome).toBe('cancelled');
+    expect(result('/images[0]/validate')).toBe('cancelled');
+    // image.yml's record (`always()`) still writes the leg's record; nothing after it runs.
+    expect(result('/images[0]/record')).toBe('success');
+    for (const job of ['/images[0]/promote', '/promote', '/cleanup', '/summary', '/catalog'])
+      expect([job, result(job)]).toEqual([job, 'cancelled']);
+    expect(run.trace.steps.find((s) => s.id === 'promote')).toBeUndefined();
+    expect(run.trace.reviews).toEqual([]);
+    expect(run.stdout).toContain('⊘ cancelled by a user: the run is cancelled');
+    expect(run.stdout).toContain('└ run cancelled');
   }, 150_000);
 });
 

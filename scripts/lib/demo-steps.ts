@@ -22,7 +22,12 @@ import { cpSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } f
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { repositoryRoot } from './actions.js';
-import { evaluateCondition, evaluateString, type Contexts } from './demo-expressions.js';
+import {
+  evaluateCondition,
+  evaluateString,
+  type Contexts,
+  type Status,
+} from './demo-expressions.js';
 import { type Masks, runProcess, type ProcessResult } from './demo-process.js';
 import type { Permissions } from './demo-job.js';
 import { loadOwnAction, type UsesTarget } from './demo-workflow.js';
@@ -355,9 +360,12 @@ async function attest(
   };
 }
 
-/** Whether an action's post step runs, given how the job went. */
-export function postShouldRun(condition: string, contexts: Contexts, jobFailed: boolean): boolean {
-  return evaluateCondition(condition, contexts, { failed: jobFailed, cancelled: false });
+/**
+ * Whether an action's post step runs, given how the job went (failed, or cancelled): by its
+ * `post-if`, `always()` unless the action says otherwise.
+ */
+export function postShouldRun(condition: string, contexts: Contexts, job: Status): boolean {
+  return evaluateCondition(condition, contexts, job);
 }
 
 /** The run's artifacts, one folder each; names are unique within a run, as on GitHub. */
