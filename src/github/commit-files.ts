@@ -55,10 +55,15 @@ export async function commitFiles(
   const maxAttempts = ctx.maxAttempts ?? DEFAULT_COMMIT_ATTEMPTS;
   const sleep = ctx.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   try {
-    // Blobs are named by their content: made once, they serve every attempt.
+    // Blobs are named by their content: made once (one per distinct content), they serve every
+    // attempt.
+    const made = new Map<string, string>();
     const blobs = [];
     for (const file of request.files) {
-      blobs.push({ path: file.path, sha: await git.createBlob(file.content) });
+      const key = file.content.toString('base64');
+      const sha = made.get(key) ?? (await git.createBlob(file.content));
+      made.set(key, sha);
+      blobs.push({ path: file.path, sha });
     }
     for (let attempt = 1; ; attempt++) {
       const head = await git.branchHead(request.branch);

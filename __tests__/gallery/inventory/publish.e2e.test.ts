@@ -76,6 +76,23 @@ function catalogDir(versions: number, generatedAt = '2026-12-01T06:00:00.000Z'):
 
 const noSleep = async (): Promise<void> => undefined;
 
+interface Served {
+  seq: number;
+  method: string;
+  path: string;
+  status: number;
+}
+const lastRequest = async (): Promise<number> =>
+  (await emu.admin<Served[]>('GET', '/requests')).at(-1)?.seq ?? 0;
+/** The Git database calls served since `seq`: `METHOD route[ status]` (status unless 2xx). */
+const gitCallsSince = async (seq: number): Promise<string[]> =>
+  (await emu.admin<Served[]>('GET', `/requests?since=${seq}`))
+    .filter((r) => r.path.includes('/git/'))
+    .map(
+      (r) =>
+        `${r.method} ${r.path.replace(/^.*\/git\//, '')}${r.status >= 300 ? ` ${r.status}` : ''}`,
+    );
+
 beforeAll(async () => {
   emu = await startTestEmulator();
   await emu.admin('POST', '/github/repositories', { repository: REPO });
@@ -92,11 +109,22 @@ describe('publishCatalog to a branch', () => {
   it('creates the branch with one orphan commit holding the catalog, then commits nothing for the same catalog', async () => {
     const dir = catalogDir(1);
     const logger = new RecordingLogger();
+    let mark = await lastRequest();
     const first = await publishCatalog(
       { catalogDir: dir, branch: 'gallery-catalog', folder: '', runUrl: 'https://github.com/r/1' },
       { git: git(), logger },
     );
     expect(first).toMatchObject({ changed: true, createdBranch: true, attempts: 1 });
+    // Three files of two contents (README.md is catalog.md): two blobs, the branch read (404),
+    // one tree, one commit, the branch created.
+    expect(await gitCallsSince(mark)).toEqual([
+      'POST blobs',
+      'POST blobs',
+      'GET ref/heads%2Fgallery-catalog 404',
+      'POST trees',
+      'POST commits',
+      'POST refs',
+    ]);
     const created = await branch('gallery-catalog');
     expect(created.commit.sha).toBe(first.commit);
     expect(created.commit.parents).toEqual([]);
@@ -106,11 +134,20 @@ describe('publishCatalog to a branch', () => {
     expect(created.files['README.md']).toBe(created.files['catalog.md']);
     expect(JSON.parse(created.files['catalog.json']!)).toMatchObject({ schemaVersion: 1 });
 
+    mark = await lastRequest();
     const again = await publishCatalog(
       { catalogDir: dir, branch: 'gallery-catalog', folder: '' },
       { git: git(), logger },
     );
     expect(again).toMatchObject({ changed: false, commit: first.commit, createdBranch: false });
+    // Nothing written but the blobs, which GitHub keeps whatever happens.
+    expect(await gitCallsSince(mark)).toEqual([
+      'POST blobs',
+      'POST blobs',
+      'GET ref/heads%2Fgallery-catalog',
+      `GET commits/${first.commit}`,
+      'POST trees',
+    ]);
     expect((await branch('gallery-catalog')).history).toEqual([first.commit]);
     expect(logger.messages('info').join('\n')).toContain('already holds these files');
   });
