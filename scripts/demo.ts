@@ -9,7 +9,8 @@
  * .github/workflows/images.yml, which calls image.yml for the one image plan picks: plan →
  * build-image (builder: disk, a qcow2 written here in Node) → publish-to-gallery (staging) →
  * attest (the stand-in signs) → validate-cluster (vm) → promote (community gallery, checking the
- * attestation) → cleanup (dry run) → summary → catalog (the inventory of production). Every step
+ * attestation) → cleanup (dry run) → summary → catalog (the inventory of production), then the
+ * calling repository's own job publishes that catalog to its branch gallery-catalog. Every step
  * is the workflow files' own: inputs come from their `with:` blocks through GitHub's expression
  * evaluator, and our actions run from their dist/ bundles under the runner's contract
  * (scripts/lib/demo-runner.ts says how far that goes). Nothing leaves the machine.
@@ -31,8 +32,12 @@
  * community gallery instead (docs/examples/retire-an-image.md): run it on the --dir of an
  * earlier run, whose stand-in data it reuses.
  *
- * Prints each step as it runs, then the combined job summary, the CAPZ `image:` stanza and the
- * production gallery's catalog.
+ * The stand-in plays GitHub too: the releases of kubernetes/kubernetes, kubernetes/website's
+ * release calendar (demo data in its files' shape, read through KUBERNETES_RELEASE_DATA_URL), and
+ * the calling repository, whose jobs get tokens with their own `permissions:`.
+ *
+ * Prints each step as it runs, then the combined job summary, the CAPZ `image:` stanza, the
+ * production gallery's catalog and where it was published.
  * Writes DIR/trace.json (every step's inputs and outputs) and DIR/summary.md; DIR is removed at
  * the end unless --keep or --dir is given. Exit code 0 when every job succeeded.
  */
@@ -59,8 +64,11 @@ import {
   CLIENT,
   COMMUNITY_PUBLIC_NAME,
   makeDiskImage,
+  mintJobToken,
   PRODUCTION_CLIENT,
+  readBranch,
   registerFederatedCredentials,
+  releaseDataUrl,
   seedImageBuilderGallery,
   seedWorld,
   startStandIn,
@@ -99,13 +107,13 @@ const guard = await startOfflineGuard();
 const emulator = await startStandIn(path.join(runDir, 'emulator'));
 let exitCode = 1;
 try {
-  const { blobContainerUrl } = await seedWorld(emulator);
+  const { blobContainerUrl } = await seedWorld(emulator, DEMO_CALLER_REPOSITORY);
   const trustedRoot = await standInTrustedRoot(emulator.adminEndpoint);
   const callerFiles = path.join(runDir, 'caller-repository');
   const diskSha256 = makeDiskImage(callerFiles);
   say(`Local Azure stand-in: ${emulator.endpoint} (GitHub API ${emulator.githubApiUrl})`);
   say(
-    `Seeded: GitHub releases of kubernetes/kubernetes (demo data), resource group and storage account for the staging VHDs`,
+    `Seeded: GitHub releases of kubernetes/kubernetes and kubernetes/website's release calendar (demo data), the calling repository, resource group and storage account for the staging VHDs`,
   );
   say(`Calling repository: images/node.qcow2 (sha256 ${diskSha256.slice(0, 12)}…)`);
   const imageBuilder = values['image-builder'] ? await imageBuilderScenario() : undefined;
@@ -193,9 +201,16 @@ try {
       ATTESTATION_OIDC_ISSUER: emulator.oidcIssuer,
       ...imageBuilder?.vars,
     },
-    env: { NODE_EXTRA_CA_CERTS: emulator.caCertPath, ...guard.env, ...imageBuilder?.env },
+    env: {
+      NODE_EXTRA_CA_CERTS: emulator.caCertPath,
+      // The runner reaches no raw.githubusercontent.com: the calendar comes from the stand-in.
+      KUBERNETES_RELEASE_DATA_URL: releaseDataUrl(emulator),
+      ...guard.env,
+      ...imageBuilder?.env,
+    },
     ...(imageBuilder ? { tools: imageBuilder.tools, repositories: imageBuilder.repositories } : {}),
     oidc: { requestUrl: emulator.oidcRequestUrl, requestToken: emulator.oidcRequestToken },
+    jobToken: (permissions) => mintJobToken(emulator, DEMO_CALLER_REPOSITORY, permissions),
     attestationsEndpoint: `${emulator.adminEndpoint}/attestations`,
     callerFiles,
     stepTimeoutMs: 120_000,
@@ -234,10 +249,11 @@ try {
     say(`The run was cancelled; cancelled jobs: ${stopped.join(', ')}.`);
   } else {
     printCatalog(trace);
+    await printPublished(trace);
   }
   say(
     guard.refused.length > 0
-      ? `Outbound requests refused by the demo: ${[...new Set(guard.refused)].join(', ')} (the Kubernetes release calendar; the actions fell back to release date + 14 months).`
+      ? `Outbound requests refused by the demo: ${[...new Set(guard.refused)].join(', ')}.`
       : 'No request tried to leave the machine.',
   );
   // A build run must end with an image in production; a yank run with a version yanked; a
@@ -357,6 +373,31 @@ function printCatalog(trace: RunTrace): void {
   say();
 }
 
+/** Where the calling repository's publish-catalog job put the catalog, read back from the stand-in. */
+async function printPublished(trace: RunTrace): Promise<void> {
+  const step = trace.steps.find((s) => s.id === 'publish-catalog');
+  if (!step) return;
+  if (step.outcome !== 'success') {
+    say(`✗ The catalog was not published (${step.note ?? step.outcome}).`);
+    return;
+  }
+  const branch = step.given.branch ?? 'gallery-catalog';
+  const published = await readBranch(emulator, DEMO_CALLER_REPOSITORY, branch);
+  say('═══ Catalog published ═══');
+  say(
+    `${DEMO_CALLER_REPOSITORY}@${branch}: ${Object.keys(published?.files ?? {})
+      .sort()
+      .join(', ')}`,
+  );
+  say(
+    step.outputs.changed === 'true'
+      ? `commit ${step.outputs['commit-sha']} (${published?.history.length ?? 0} on the branch${published?.commit.parents[0] ? `, parent ${published.commit.parents[0].slice(0, 12)}` : ', the first'})`
+      : `unchanged: the branch already held this catalog at ${step.outputs['commit-sha']}`,
+  );
+  say(`${step.outputs['markdown-url']} (on github.com; here, the stand-in's copy)`);
+  say();
+}
+
 /** The trusted_root.json of the stand-in's CA and TSA (emulator/sigstore.ts). */
 async function standInTrustedRoot(adminEndpoint: string): Promise<string> {
   const res = await fetch(`${adminEndpoint}/attestations/trusted-root`);
@@ -391,6 +432,7 @@ function prerequisites(): string[] {
     'summarize-run',
     'record-attestation',
     'inventory',
+    'publish-catalog',
   ]) {
     if (!existsSync(path.join(repositoryRoot, 'dist', action, 'index.js'))) {
       found.push(`dist/${action}/index.js is missing: run 'npm run bundle'.`);

@@ -221,6 +221,15 @@ async function expectCommunityImage(run: DemoRun): Promise<void> {
       attestation: step(run.trace, 'attest').outputs['attestation-url'],
       'attestation-digest': step(run.trace, 'publish').outputs['subject-digest'],
     });
+    // The branch holds the catalog the inventory wrote, in the commit publish-catalog named.
+    const branch = await emu.admin<{ commit: { sha: string }; files: Record<string, string> }>(
+      'GET',
+      '/github/branch?repository=example/capz-images&branch=gallery-catalog',
+    );
+    expect(branch.commit.sha).toBe(step(run.trace, 'publish-catalog').outputs['commit-sha']);
+    expect(branch.files['catalog.md']).toBe(
+      readFileSync(step(run.trace, 'inventory').outputs.markdown!, 'utf8'),
+    );
   } finally {
     await emu.close();
   }
@@ -236,16 +245,22 @@ function expectPrintout(run: DemoRun): void {
   expect(run.stdout).toMatch(
     /\| Attestation \| verified: signed by https:\/\/github\.com\/[\w.-]+\/compute-gallery-actions\/\.github\/workflows\/image\.yml@\S+ for https:\/\/github\.com\/example\/capz-images, chained to the given trusted root \(O=GitHub, Inc\.\); subject digest matches \|/,
   );
-  // Only the release calendar host was asked for, and refused.
-  expect(run.stdout).toContain(
-    'Outbound requests refused by the demo: raw.githubusercontent.com:443 (',
-  );
+  // The release calendar came from the stand-in's kubernetes/website: nothing left the machine.
+  expect(run.stdout).toContain('No request tried to leave the machine.');
+  expect(run.stdout).not.toContain('Could not load the Kubernetes release calendar');
   // The run ends with the production gallery's catalog, its version's attestation verified.
   const catalog = run.stdout.slice(run.stdout.indexOf('═══ Catalog of the production gallery ═══'));
   expect(catalog).toMatch(
     /^═══ Catalog of the production gallery ═══\n## Image catalog: ClusterAPI /,
   );
   expect(catalog).toMatch(/\| 1\.37\.2 \| 1\.37\.2 \| current \|.*\| attestation verified, /);
+  // End of life from the demo's release calendar (1.37: 2026-10-10 + 14 months), and days left.
+  expect(catalog).toMatch(/\| current \| \d{4}-\d{2}-\d{2} \| 2027-12-10 \| \d+ \| yes \|/);
+  // Then the calling repository's own job published it to its branch.
+  const published = run.stdout.slice(run.stdout.indexOf('═══ Catalog published ═══'));
+  expect(published).toMatch(
+    /^═══ Catalog published ═══\nexample\/capz-images@gallery-catalog: README\.md, catalog\.json, catalog\.md\ncommit [0-9a-f]{40} \(1 on the branch, the first\)\nhttps:\/\/github\.com\/example\/capz-images\/blob\/gallery-catalog\/catalog\.md /,
+  );
   expect(catalog).toContain('name: capi-ubun2-2404');
   expect(run.seconds).toBeLessThan(60);
   console.log(`demo ${run.code === 0 ? 'passed' : 'failed'} in ${run.seconds.toFixed(1)} s`);
@@ -304,6 +319,10 @@ describe('npm run demo', () => {
     // The catalog after the yank shows the version as yanked, and why.
     const catalog = run.stdout.slice(run.stdout.indexOf('═══ Catalog of the production gallery'));
     expect(catalog).toMatch(/\| 1\.37\.2 \| 1\.37\.2 \| yanked: bad kubelet \|.*\| excluded \|/);
+    // Published again: one more commit on the branch, on top of the first run's.
+    const before = step(first.trace, 'publish-catalog').outputs['commit-sha']!;
+    expect(step(run.trace, 'publish-catalog').outputs.changed).toBe('true');
+    expect(run.stdout).toContain(`(2 on the branch, parent ${before.slice(0, 12)})`);
     const emu = await startTestEmulator({ dataDir: path.join(run.dir, 'emulator') });
     try {
       const version = await emu

@@ -112,6 +112,11 @@ export interface RunnerOptions {
   /** GitHub's OIDC token service, given to jobs with `id-token: write` only. */
   oidc: { requestUrl: string; requestToken: string };
   /**
+   * Mints each job's GITHUB_TOKEN (`github.token`) with the job's `permissions:`, as GitHub does
+   * before a job starts (docs.github.com "GITHUB_TOKEN"); without it every job has `github.token`.
+   */
+  jobToken?: (permissions: Permissions) => Promise<string>;
+  /**
    * Where actions/attest-build-provenance's attestations are made: the stand-in's admin
    * `POST …/attestations` (emulator/attestations.ts), which signs as GitHub's Sigstore would.
    */
@@ -441,6 +446,8 @@ export class DemoRunner {
     };
     if (environment && !this.review(environment, label, place.moment)) return end('failure');
     const rt = this.jobRuntime(workflow, id, label, permissions, contexts, environment);
+    const token = this.o.jobToken ? await this.o.jobToken(permissions) : undefined;
+    if (token) this.masks.add(token);
     // Setting up the job resolves its actions first; one that does not resolve fails the job.
     const unresolved = (job.steps ?? [])
       .map((step) => (step.uses ? actionProblem(step.uses, workflow, this.o.world) : undefined))
@@ -469,7 +476,12 @@ export class DemoRunner {
         env: { ...rt.jobEnv },
         job: { status: status() },
         runner: { ...(contexts.runner as object), temp: rt.runtime.runnerTemp },
-        github: { ...this.o.github, job: id, workspace: rt.runtime.workspace },
+        github: {
+          ...this.o.github,
+          ...(token ? { token } : {}),
+          job: id,
+          workspace: rt.runtime.workspace,
+        },
       };
       const title = stepTitle(step, index);
       if (!evaluateCondition(step.if, stepContexts, { failed, cancelled })) {
