@@ -4,6 +4,7 @@ import { serialLogFor } from './arm-vms.js';
 import type { Faults, FaultRule } from './faults.js';
 import { handleGuestAdmin } from './guest.js';
 import type { GitHubApi } from './github.js';
+import type { GitRepositories } from './github-git.js';
 import type { Req, Res } from './http.js';
 import { registerClient } from './identity.js';
 import type { IdentitySettings } from './identity.js';
@@ -30,6 +31,7 @@ export interface AdminContext {
   arm: Arm;
   faults: Faults;
   github: GitHubApi;
+  git: GitRepositories;
   requests: RequestRecord[];
 }
 
@@ -107,6 +109,7 @@ export function handleAdmin(ctx: AdminContext, req: Req): Res | undefined {
       ctx.store.reset();
       ctx.faults.clear();
       ctx.github.reset();
+      ctx.git.reset();
       ctx.requests.length = 0;
       return { status: 204 };
     case 'POST /seed': {

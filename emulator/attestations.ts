@@ -7,25 +7,38 @@
  *   `after` cursor in a `Link: <…>; rel="next"` header; 404 when nothing is attested. The shape
  *   is GitHub's `repos/list-attestations` (docs.github.com/en/rest/repos/attestations).
  * - `POST /api/v3/repos/{owner}/{repo}/attestations {bundle}` → 201 `{id}`: stores a bundle.
- * - Admin `POST /_emulator/attestations {repository, subjectName, subjectDigest, predicate?}`:
- *   what the attest action does on GitHub (sign an in-toto statement, store it), with the
- *   stand-in's own key: an ECDSA P-256 key kept in the data dir, named by the hint
- *   `KEY_HINT` in the bundle's `verificationMaterial.publicKey`. Answers `{id, url, bundle}`.
- * - Admin `GET /_emulator/attestations/key`: `{hint, pem}`, the public key to trust.
- *
- * GitHub signs with a short-lived Fulcio certificate and a transparency-log or TSA timestamp;
- * the stand-in signs with a plain key, which is what lets a verifier check it offline.
+ * - Admin `POST /_emulator/attestations {subjectName, subjectDigest, predicate?, idToken?,
+ *   claims?, repository?, signing?}`: what the attest action does on GitHub. It signs an in-toto
+ *   statement into a DSSE envelope and stores the bundle; answers `{id, url, bundle}`.
+ *   - By default as GitHub's Sigstore does (sigstore.ts): a certificate for the signing job's
+ *     identity and an RFC 3161 timestamp. The identity is read from `idToken`, an ID token the
+ *     stand-in issued with audience `sigstore` (what Fulcio accepts: its issuers' `client-id`,
+ *     sigstore/fulcio config/identity/config.yaml), or else from `claims` over defaults:
+ *     GitHub's issuer, `repository`, and that repository's `.github/workflows/image.yml` as the
+ *     signing workflow. The bundle is filed under the identity's repository (the job token can
+ *     write attestations only there); a `repository` that differs is refused.
+ *   - `signing: 'public-key'`: the stand-in's own ECDSA P-256 key (hint `KEY_HINT`), for the
+ *     key-signed path (`attestation-public-key`).
+ * - Admin `GET /_emulator/attestations/trusted-root`: the trusted_root.json that trusts the
+ *   stand-in's CA and TSA, what a verifier is given (`trusted-root`).
+ * - Admin `GET /_emulator/attestations/key`: `{hint, pem}`, the public key of the key-signed path.
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GITHUB_API_PREFIX } from './github.js';
 import type { Req, Res } from './http.js';
+import { checkJwt, type SigningKey } from './jwt.js';
+import { dssePae, StandInSigstore, type WorkflowClaims } from './sigstore.js';
 
 export const KEY_HINT = 'cga-standin-attestations';
 const PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 const BUNDLE_MEDIA_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
 const SLSA_PROVENANCE_V1 = 'https://slsa.dev/provenance/v1';
+/** GitHub Actions' OIDC issuer, for claims given without a token. */
+const GITHUB_OIDC_ISSUER = 'https://token.actions.githubusercontent.com';
+/** The audience Fulcio accepts (sigstore/fulcio config/identity/config.yaml, `client-id`). */
+const FULCIO_AUDIENCE = 'sigstore';
 
 interface StoredAttestation {
   id: number;
@@ -39,10 +52,16 @@ interface StoredAttestation {
 export class AttestationsApi {
   private readonly file: string;
   private readonly keyFile: string;
+  readonly sigstore: StandInSigstore;
 
-  constructor(dataDir: string) {
+  /** `oidcKey`: the key the stand-in signs GitHub Actions ID tokens with, to check `idToken`. */
+  constructor(
+    dataDir: string,
+    private readonly oidcKey?: SigningKey,
+  ) {
     this.file = join(dataDir, 'attestations.json');
     this.keyFile = join(dataDir, 'attestation-key.pem');
+    this.sigstore = new StandInSigstore(dataDir);
   }
 
   /** GitHub API routes under `/api/v3/repos/…/attestations`; undefined for any other path. */
@@ -69,6 +88,9 @@ export class AttestationsApi {
     if (path === '/_emulator/attestations/key' && req.method === 'GET') {
       return { status: 200, body: { hint: KEY_HINT, pem: this.publicKeyPem() } };
     }
+    if (path === '/_emulator/attestations/trusted-root' && req.method === 'GET') {
+      return { status: 200, body: this.sigstore.trustedRoot() };
+    }
     if (path !== '/_emulator/attestations') return undefined;
     if (req.method === 'DELETE') {
       this.save([]);
@@ -76,24 +98,13 @@ export class AttestationsApi {
     }
     if (req.method !== 'POST') return undefined;
     const body = (parseJson(req.rawBody) ?? {}) as Record<string, unknown>;
-    const { repository, subjectName, subjectDigest } = body;
+    const { subjectName, subjectDigest } = body;
     if (
-      typeof repository !== 'string' ||
-      !/^[\w.-]+\/[\w.-]+$/.test(repository) ||
       typeof subjectName !== 'string' ||
       typeof subjectDigest !== 'string' ||
       !/^sha256:[0-9a-f]{64}$/i.test(subjectDigest)
     ) {
-      return {
-        status: 400,
-        body: {
-          error: {
-            code: 'BadRequest',
-            message:
-              "an attestation needs 'repository' (owner/name), 'subjectName' and 'subjectDigest' (sha256:<hex>)",
-          },
-        },
-      };
+      return badRequest("an attestation needs 'subjectName' and 'subjectDigest' (sha256:<hex>)");
     }
     const statement = {
       _type: 'https://in-toto.io/Statement/v1',
@@ -104,7 +115,22 @@ export class AttestationsApi {
         runDetails: { builder: { id: 'https://github.com/actions/runner' } },
       },
     };
-    const bundle = this.sign(statement);
+    let repository: string;
+    let bundle: Record<string, unknown>;
+    if (body.signing === 'public-key') {
+      if (typeof body.repository !== 'string' || !REPOSITORY.test(body.repository)) {
+        return badRequest("a key-signed attestation needs 'repository' (owner/name)");
+      }
+      repository = body.repository;
+      bundle = this.sign(statement);
+    } else {
+      const identity = this.identity(body);
+      if ('error' in identity) return identity.error;
+      repository = identity.claims.repository;
+      bundle = this.sigstore.bundle(statement, identity.claims, {
+        ...(typeof body.serverUrl === 'string' ? { serverUrl: body.serverUrl } : {}),
+      });
+    }
     const stored = this.store(repository, [subjectDigest.toLowerCase()], bundle);
     return {
       status: 201,
@@ -116,18 +142,80 @@ export class AttestationsApi {
     };
   }
 
+  /** The signing job's identity: a checked ID token's claims, or claims given over defaults. */
+  private identity(body: Record<string, unknown>): { claims: WorkflowClaims } | { error: Res } {
+    let claims: Record<string, unknown>;
+    if (typeof body.idToken === 'string') {
+      if (!this.oidcKey) return { error: badRequest('this stand-in checks no ID tokens') };
+      const checked = checkJwt(body.idToken, this.oidcKey, Math.floor(Date.now() / 1000));
+      if (!checked.ok) {
+        return { error: unauthorized(`the ID token is not valid (${checked.reason})`) };
+      }
+      if (checked.claims.aud !== FULCIO_AUDIENCE) {
+        return {
+          error: unauthorized(
+            `the ID token's audience is '${String(checked.claims.aud)}', not '${FULCIO_AUDIENCE}'`,
+          ),
+        };
+      }
+      claims = checked.claims;
+    } else {
+      const given = (body.claims ?? {}) as Record<string, unknown>;
+      const repository = given.repository ?? body.repository;
+      if (typeof repository !== 'string' || !REPOSITORY.test(repository)) {
+        return {
+          error: badRequest("an attestation needs 'repository' (owner/name) or an idToken"),
+        };
+      }
+      claims = {
+        iss: GITHUB_OIDC_ISSUER,
+        repository,
+        repository_owner: repository.split('/')[0],
+        job_workflow_ref: `${repository}/.github/workflows/image.yml@refs/heads/main`,
+        ref: 'refs/heads/main',
+        event_name: 'workflow_dispatch',
+        runner_environment: 'github-hosted',
+        ...given,
+      };
+    }
+    const { iss, repository, job_workflow_ref } = claims;
+    if (
+      typeof iss !== 'string' ||
+      typeof repository !== 'string' ||
+      typeof job_workflow_ref !== 'string'
+    ) {
+      return { error: badRequest("the identity needs 'iss', 'repository' and 'job_workflow_ref'") };
+    }
+    if (
+      typeof body.repository === 'string' &&
+      body.repository.toLowerCase() !== repository.toLowerCase()
+    ) {
+      return {
+        error: {
+          status: 403,
+          body: {
+            error: {
+              code: 'Forbidden',
+              message: `a run of ${repository} cannot write attestations of ${body.repository}`,
+            },
+          },
+        },
+      };
+    }
+    const strings = Object.fromEntries(
+      Object.entries(claims).filter(([, v]) => typeof v === 'string'),
+    ) as Record<string, string>;
+    return { claims: { ...strings, iss, repository, job_workflow_ref } };
+  }
+
   reset(): void {
     this.save([]);
   }
 
-  /** Signs an in-toto statement into a DSSE envelope (PAE, DSSE spec v1) inside a bundle. */
+  /** Signs an in-toto statement into a DSSE envelope with the stand-in's plain key. */
   private sign(statement: unknown): Record<string, unknown> {
     const payload = Buffer.from(JSON.stringify(statement));
-    const pae = Buffer.concat([
-      Buffer.from(`DSSEv1 ${PAYLOAD_TYPE.length} ${PAYLOAD_TYPE} ${payload.length} `),
-      payload,
-    ]);
-    const sig = sign('sha256', pae, this.privateKey());
+    const sig = sign('sha256', dssePae(PAYLOAD_TYPE, payload), this.privateKey());
     return {
       mediaType: BUNDLE_MEDIA_TYPE,
       verificationMaterial: { publicKey: { hint: KEY_HINT }, tlogEntries: [] },
@@ -222,6 +310,16 @@ function subjectDigests(bundle: Record<string, unknown>): string[] {
   } catch {
     return [];
   }
+}
+
+const REPOSITORY = /^[\w.-]+\/[\w.-]+$/;
+
+function badRequest(message: string): Res {
+  return { status: 400, body: { error: { code: 'BadRequest', message } } };
+}
+
+function unauthorized(message: string): Res {
+  return { status: 401, body: { error: { code: 'Unauthorized', message } } };
 }
 
 function parseJson(raw: string | undefined): unknown {

@@ -391,6 +391,25 @@ export const DEFAULT_REF = 'refs/heads/main';
  * `repository_owner_id` and `repository_id` the immutable form
  * `repo:<owner>@<ownerId>/<repo>@<repoId>:…` (GitHub's OIDC docs, "Example subject claims").
  */
+/**
+ * Claims GitHub's ID tokens carry about the run, copied from the request when the simulation
+ * gives them (docs.github.com "OpenID Connect reference", token claims): Fulcio turns them into
+ * certificate extensions (emulator/sigstore.ts).
+ */
+const RUN_CLAIMS = [
+  'sha',
+  'event_name',
+  'job_workflow_ref',
+  'job_workflow_sha',
+  'workflow_ref',
+  'workflow_sha',
+  'run_id',
+  'run_attempt',
+  'runner_environment',
+  'repository_visibility',
+  'actor',
+] as const;
+
 export function jobClaims(query: URLSearchParams): Record<string, string> {
   const repository = query.get('repository') ?? DEFAULT_REPOSITORY;
   const ref = query.get('ref') ?? DEFAULT_REF;
@@ -408,6 +427,12 @@ export function jobClaims(query: URLSearchParams): Record<string, string> {
     ...(repoId ? { repository_id: repoId } : {}),
     ref,
     ...(environment ? { environment } : {}),
+    ...Object.fromEntries(
+      RUN_CLAIMS.flatMap((name) => {
+        const value = query.get(name);
+        return value ? [[name, value]] : [];
+      }),
+    ),
   };
 }
 

@@ -16,6 +16,7 @@ import type { TlsMaterial } from './certs.js';
 import { Faults } from './faults.js';
 import type { FaultEffect } from './faults.js';
 import { GITHUB_API_PREFIX, GitHubApi } from './github.js';
+import { GitRepositories } from './github-git.js';
 import { ArmError, parseJsonBody, readBody, send } from './http.js';
 import type { Req, Res } from './http.js';
 import { Identity } from './identity.js';
@@ -45,8 +46,12 @@ export interface EmulatorInfo {
   /** For ACTIONS_ID_TOKEN_REQUEST_URL / ACTIONS_ID_TOKEN_REQUEST_TOKEN. */
   oidcRequestUrl: string;
   oidcRequestToken: string;
-  /** GitHub's REST API (releases), for GITHUB_API_URL: `<authorityHost>/api/v3`. */
+  /** The `iss` of those ID tokens: what a verifier of the stand-in's attestations expects. */
+  oidcIssuer: string;
+  /** GitHub's REST API (releases, Git database), for GITHUB_API_URL: `<authorityHost>/api/v3`. */
   githubApiUrl: string;
+  /** Raw files of the stand-in's repositories: `<authorityHost>/raw/{owner}/{repo}/{ref}/{path}`. */
+  githubRawUrl: string;
   adminEndpoint: string;
   dataDir: string;
   pid: number;
@@ -81,6 +86,7 @@ interface Services {
   identity: Identity;
   faults: Faults;
   github: GitHubApi;
+  git: GitRepositories;
   attestations: AttestationsApi;
   throttle: WriteThrottle;
   admin: AdminContext;
@@ -146,6 +152,7 @@ async function startServices(m: Material, blobPort: number): Promise<Services> {
   const arm = new Arm(store, blob, m.settings);
   const faults = new Faults();
   const github = new GitHubApi(m.dataDir);
+  const git = new GitRepositories(m.dataDir);
   const requests: RequestRecord[] = [];
   return {
     store,
@@ -154,7 +161,8 @@ async function startServices(m: Material, blobPort: number): Promise<Services> {
     identity: new Identity(m.entraKey, m.oidcKey, store, m.settings, m.oidcRequestToken),
     faults,
     github,
-    attestations: new AttestationsApi(m.dataDir),
+    git,
+    attestations: new AttestationsApi(m.dataDir, m.oidcKey),
     throttle: new WriteThrottle(() => m.settings.writesPerSecond),
     admin: {
       settings: m.settings,
@@ -163,6 +171,7 @@ async function startServices(m: Material, blobPort: number): Promise<Services> {
       arm,
       faults,
       github,
+      git,
       requests,
     },
     requests,
@@ -180,7 +189,9 @@ function readyInfo(m: Material, s: Services, armPort: number, loginPort: number)
     blobEndpoint: s.blob.origin,
     oidcRequestUrl: `${authorityHost}/_actions/idtoken?api-version=2.0`,
     oidcRequestToken: m.oidcRequestToken,
+    oidcIssuer: s.identity.oidcIssuer(authorityHost),
     githubApiUrl: `${authorityHost}${GITHUB_API_PREFIX}`,
+    githubRawUrl: `${authorityHost}/raw`,
     adminEndpoint: `${endpoint}/_emulator`,
     dataDir: m.dataDir,
     pid: process.pid,
@@ -270,6 +281,7 @@ async function route(s: Services, host: Host, isAdmin: boolean, req: Req): Promi
   if (host === 'login') {
     return (
       s.attestations.handle(req) ??
+      s.git.handle(req) ??
       s.github.handle(req) ??
       s.identity.handle(req) ?? {
         status: 404,
@@ -280,6 +292,7 @@ async function route(s: Services, host: Host, isAdmin: boolean, req: Req): Promi
   if (isAdmin) {
     return (
       s.attestations.admin(req) ??
+      s.git.admin(req) ??
       handleAdmin(s.admin, req) ?? {
         status: 404,
         body: { error: { code: 'NotFound', message: `No admin route ${req.path}` } },

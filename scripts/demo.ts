@@ -2,13 +2,15 @@
  * npm run demo [-- --skip-validation] [--dir DIR] [--keep]
  * npm run demo -- --dir DIR --yank <versions> [--yank-reason TEXT]   (after a run on DIR)
  * npm run demo -- --image-builder [--dir DIR] [--keep]
+ * npm run demo -- --cancel-at <job>[#<step>] [--dir DIR] [--keep]
  *
  * The whole pipeline on this machine: starts the local Azure stand-in, seeds GitHub releases of
  * kubernetes/kubernetes, and runs a calling repository's scheduled workflow, which calls
  * .github/workflows/images.yml, which calls image.yml for the one image plan picks: plan →
  * build-image (builder: disk, a qcow2 written here in Node) → publish-to-gallery (staging) →
  * attest (the stand-in signs) → validate-cluster (vm) → promote (community gallery, checking the
- * attestation) → cleanup (dry run) → summary → catalog (the inventory of production). Every step
+ * attestation) → cleanup (dry run) → summary → catalog (the inventory of production), then the
+ * calling repository's own job publishes that catalog to its branch gallery-catalog. Every step
  * is the workflow files' own: inputs come from their `with:` blocks through GitHub's expression
  * evaluator, and our actions run from their dist/ bundles under the runner's contract
  * (scripts/lib/demo-runner.ts says how far that goes). Nothing leaves the machine.
@@ -21,12 +23,21 @@
  * (`capi-ubun2-2404`, identifier `<publisher>/reference-images/ubuntu-2404`), creating no gallery
  * and checking its public name.
  *
+ * With --cancel-at, a user cancels the run as that job (its label in the printout, or its end,
+ * e.g. `images[0]/validate`) is queued or, with `#<step id or name>`, as that step starts: the
+ * run then goes on as GitHub's does (scripts/lib/demo-status.ts), running only the jobs and steps
+ * whose `if:` still holds, and ends cancelled; the demo passes when it does.
+ *
  * With --yank, the calling repository's workflow is dispatched by hand to yank versions from the
  * community gallery instead (docs/examples/retire-an-image.md): run it on the --dir of an
  * earlier run, whose stand-in data it reuses.
  *
- * Prints each step as it runs, then the combined job summary, the CAPZ `image:` stanza and the
- * production gallery's catalog.
+ * The stand-in plays GitHub too: the releases of kubernetes/kubernetes, kubernetes/website's
+ * release calendar (demo data in its files' shape, read through KUBERNETES_RELEASE_DATA_URL), and
+ * the calling repository, whose jobs get tokens with their own `permissions:`.
+ *
+ * Prints each step as it runs, then the combined job summary, the CAPZ `image:` stanza, the
+ * production gallery's catalog and where it was published.
  * Writes DIR/trace.json (every step's inputs and outputs) and DIR/summary.md; DIR is removed at
  * the end unless --keep or --dir is given. Exit code 0 when every job succeeded.
  */
@@ -48,12 +59,16 @@ import { ownRepository } from './lib/demo-workflow.js';
 import { startOfflineGuard } from './lib/demo-offline.js';
 import { makeImageBuilderCheckout, STANDIN_IB_TAG } from '../__tests__/helpers/image-builder.js';
 import { DemoRunner, type RunTrace } from './lib/demo-runner.js';
+import type { Cancellation } from './lib/demo-status.js';
 import {
   CLIENT,
   COMMUNITY_PUBLIC_NAME,
   makeDiskImage,
+  mintJobToken,
   PRODUCTION_CLIENT,
+  readBranch,
   registerFederatedCredentials,
+  releaseDataUrl,
   seedImageBuilderGallery,
   seedWorld,
   startStandIn,
@@ -69,11 +84,13 @@ const { values } = parseArgs({
     dir: { type: 'string' },
     keep: { type: 'boolean', default: false },
     'image-builder': { type: 'boolean', default: false },
+    'cancel-at': { type: 'string' },
   },
 });
 
 const started = performance.now();
 const say = (line = ''): void => void process.stdout.write(`${line}\n`);
+const cancel = values['cancel-at'] === undefined ? undefined : cancelAt(values['cancel-at']);
 const problems = prerequisites();
 if (problems.length > 0) {
   for (const p of problems) console.error(`demo: ${p}`);
@@ -90,13 +107,13 @@ const guard = await startOfflineGuard();
 const emulator = await startStandIn(path.join(runDir, 'emulator'));
 let exitCode = 1;
 try {
-  const { blobContainerUrl } = await seedWorld(emulator);
-  const attestationKey = await attestationPublicKey(emulator.adminEndpoint);
+  const { blobContainerUrl } = await seedWorld(emulator, DEMO_CALLER_REPOSITORY);
+  const trustedRoot = await standInTrustedRoot(emulator.adminEndpoint);
   const callerFiles = path.join(runDir, 'caller-repository');
   const diskSha256 = makeDiskImage(callerFiles);
   say(`Local Azure stand-in: ${emulator.endpoint} (GitHub API ${emulator.githubApiUrl})`);
   say(
-    `Seeded: GitHub releases of kubernetes/kubernetes (demo data), resource group and storage account for the staging VHDs`,
+    `Seeded: GitHub releases of kubernetes/kubernetes and kubernetes/website's release calendar (demo data), the calling repository, resource group and storage account for the staging VHDs`,
   );
   say(`Calling repository: images/node.qcow2 (sha256 ${diskSha256.slice(0, 12)}…)`);
   const imageBuilder = values['image-builder'] ? await imageBuilderScenario() : undefined;
@@ -179,15 +196,27 @@ try {
       AZURE_AUTHORITY_HOST: emulator.authorityHost,
       BLOB_CONTAINER_URL: blobContainerUrl,
       NODE_IMAGE_SHA256: diskSha256,
-      ATTESTATION_PUBLIC_KEY: attestationKey,
+      // The stand-in's Sigstore signs as GitHub's does, with its own CA, TSA and OIDC issuer.
+      ATTESTATION_TRUSTED_ROOT: trustedRoot,
+      ATTESTATION_OIDC_ISSUER: emulator.oidcIssuer,
       ...imageBuilder?.vars,
     },
-    env: { NODE_EXTRA_CA_CERTS: emulator.caCertPath, ...guard.env, ...imageBuilder?.env },
+    env: {
+      NODE_EXTRA_CA_CERTS: emulator.caCertPath,
+      // The runner reaches no raw.githubusercontent.com: the calendar comes from the stand-in.
+      KUBERNETES_RELEASE_DATA_URL: releaseDataUrl(emulator),
+      ...guard.env,
+      ...imageBuilder?.env,
+    },
     ...(imageBuilder ? { tools: imageBuilder.tools, repositories: imageBuilder.repositories } : {}),
     oidc: { requestUrl: emulator.oidcRequestUrl, requestToken: emulator.oidcRequestToken },
+    jobToken: (permissions) => mintJobToken(emulator, DEMO_CALLER_REPOSITORY, permissions),
     attestationsEndpoint: `${emulator.adminEndpoint}/attestations`,
     callerFiles,
     stepTimeoutMs: 120_000,
+    // The caller's production environment has required reviewers; the demo's reviewer approves.
+    reviewers: { production: 'approve' },
+    ...(cancel ? { cancel } : {}),
     print: say,
   });
   const caller = demoCaller(
@@ -215,21 +244,37 @@ try {
   say(summary.trim());
   say();
   report(trace);
-  printCatalog(trace);
+  if (cancel) {
+    const stopped = trace.jobs.filter((j) => j.result === 'cancelled').map((j) => j.job);
+    say(`The run was cancelled; cancelled jobs: ${stopped.join(', ')}.`);
+  } else {
+    printCatalog(trace);
+    await printPublished(trace);
+  }
   say(
     guard.refused.length > 0
-      ? `Outbound requests refused by the demo: ${[...new Set(guard.refused)].join(', ')} (the Kubernetes release calendar; the actions fell back to release date + 14 months).`
+      ? `Outbound requests refused by the demo: ${[...new Set(guard.refused)].join(', ')}.`
       : 'No request tried to leave the machine.',
   );
-  // A build run must end with an image in production; a yank run with a version yanked.
-  const done = values.yank
-    ? trace.steps.some(
-        (s) => s.id === 'production' && JSON.parse(s.outputs.yanked ?? '[]').length > 0,
-      )
-    : trace.steps.some((s) => s.id === 'promote' && s.outcome === 'success');
-  if (!done)
-    say(values.yank ? '✗ Nothing was yanked.' : '✗ No image reached the production gallery.');
-  exitCode = result.result === 'success' && done ? 0 : 1;
+  // A build run must end with an image in production; a yank run with a version yanked; a
+  // cancelled one cancelled.
+  const done = values['cancel-at']
+    ? result.result === 'cancelled'
+    : values.yank
+      ? trace.steps.some(
+          (s) => s.id === 'production' && JSON.parse(s.outputs.yanked ?? '[]').length > 0,
+        )
+      : trace.steps.some((s) => s.id === 'promote' && s.outcome === 'success');
+  if (!done) {
+    say(
+      values['cancel-at']
+        ? `✗ The run was not cancelled (${values['cancel-at']} never started).`
+        : values.yank
+          ? '✗ Nothing was yanked.'
+          : '✗ No image reached the production gallery.',
+    );
+  }
+  exitCode = (result.result === 'success' || values['cancel-at'] !== undefined) && done ? 0 : 1;
 } catch (err) {
   console.error(`demo: ${(err as Error).stack ?? String(err)}`);
 } finally {
@@ -288,6 +333,18 @@ async function imageBuilderScenario(): Promise<{
   };
 }
 
+/** `--cancel-at <job>[#<step>]`: a user cancels the run there. */
+function cancelAt(value: string): Cancellation {
+  const [job = '', step, ...rest] = value.split('#');
+  if (!job || step === '' || rest.length > 0) {
+    console.error(
+      `demo: --cancel-at '${value}': expected <job>[#<step>], e.g. images[0]/validate#validate`,
+    );
+    process.exit(2);
+  }
+  return { job, ...(step ? { step } : {}), scope: 'run', reason: 'cancelled by a user' };
+}
+
 /** The CAPZ stanza, and what did not run, from the trace. */
 function report(trace: RunTrace): void {
   const promote = trace.steps.find((s) => s.id === 'promote' && s.outcome === 'success');
@@ -316,11 +373,36 @@ function printCatalog(trace: RunTrace): void {
   say();
 }
 
-/** The public key the stand-in signs attestations with (emulator/attestations.ts). */
-async function attestationPublicKey(adminEndpoint: string): Promise<string> {
-  const res = await fetch(`${adminEndpoint}/attestations/key`);
-  if (!res.ok) throw new Error(`stand-in attestation key: ${res.status} ${await res.text()}`);
-  return ((await res.json()) as { pem: string }).pem;
+/** Where the calling repository's publish-catalog job put the catalog, read back from the stand-in. */
+async function printPublished(trace: RunTrace): Promise<void> {
+  const step = trace.steps.find((s) => s.id === 'publish-catalog');
+  if (!step) return;
+  if (step.outcome !== 'success') {
+    say(`✗ The catalog was not published (${step.note ?? step.outcome}).`);
+    return;
+  }
+  const branch = step.given.branch ?? 'gallery-catalog';
+  const published = await readBranch(emulator, DEMO_CALLER_REPOSITORY, branch);
+  say('═══ Catalog published ═══');
+  say(
+    `${DEMO_CALLER_REPOSITORY}@${branch}: ${Object.keys(published?.files ?? {})
+      .sort()
+      .join(', ')}`,
+  );
+  say(
+    step.outputs.changed === 'true'
+      ? `commit ${step.outputs['commit-sha']} (${published?.history.length ?? 0} on the branch${published?.commit.parents[0] ? `, parent ${published.commit.parents[0].slice(0, 12)}` : ', the first'})`
+      : `unchanged: the branch already held this catalog at ${step.outputs['commit-sha']}`,
+  );
+  say(`${step.outputs['markdown-url']} (on github.com; here, the stand-in's copy)`);
+  say();
+}
+
+/** The trusted_root.json of the stand-in's CA and TSA (emulator/sigstore.ts). */
+async function standInTrustedRoot(adminEndpoint: string): Promise<string> {
+  const res = await fetch(`${adminEndpoint}/attestations/trusted-root`);
+  if (!res.ok) throw new Error(`stand-in trusted root: ${res.status} ${await res.text()}`);
+  return JSON.stringify(await res.json());
 }
 
 function prerequisites(): string[] {
@@ -350,6 +432,7 @@ function prerequisites(): string[] {
     'summarize-run',
     'record-attestation',
     'inventory',
+    'publish-catalog',
   ]) {
     if (!existsSync(path.join(repositoryRoot, 'dist', action, 'index.js'))) {
       found.push(`dist/${action}/index.js is missing: run 'npm run bundle'.`);

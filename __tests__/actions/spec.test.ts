@@ -19,6 +19,8 @@ import { PLAN } from '../../src/actions/plan/spec.js';
 import { getPreflightInputs } from '../../src/actions/preflight/inputs.js';
 import { PREFLIGHT } from '../../src/actions/preflight/spec.js';
 import { getPromoteInputs } from '../../src/actions/promote/inputs.js';
+import { getPublishCatalogInputs } from '../../src/actions/publish-catalog/inputs.js';
+import { PUBLISH_CATALOG } from '../../src/actions/publish-catalog/spec.js';
 import { PROMOTE } from '../../src/actions/promote/spec.js';
 import { getInputs as getPublishInputs } from '../../src/actions/publish-to-gallery/inputs.js';
 import { PUBLISH_TO_GALLERY } from '../../src/actions/publish-to-gallery/spec.js';
@@ -203,6 +205,20 @@ const CASES: Case[] = [
       { mode: 'write', directory: 'records', leg: '{"os":"ubuntu-2404"}', jobs: '{}' },
       { mode: 'promotion', directory: 'records', leg: '{"os":"ubuntu-2404"}', step: '{}' },
       { mode: 'read', directory: 'records', 'skip-validation': 'true' },
+    ],
+  },
+  {
+    spec: PUBLISH_CATALOG,
+    read: getPublishCatalogInputs,
+    inputs: [
+      {
+        catalog: `${repositoryRoot}/__tests__/fixtures`,
+        repository: 'example/capz-images',
+        branch: 'gh-pages',
+        path: 'catalog',
+        'github-token': 'token',
+        'github-api-url': 'https://api.github.com',
+      },
     ],
   },
   {

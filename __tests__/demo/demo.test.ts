@@ -184,6 +184,16 @@ function expectWiring(trace: RunTrace, validated: boolean): void {
   expect(oidc.find((o) => o.job.endsWith('/build'))?.sub).toBe(
     'repo:example@4100001/capz-images@8200002:ref:refs/heads/main',
   );
+  // The production environment's reviewer was asked once, for the promote job; the dry-run
+  // cleanup's environment came to '' (none), so it waited for no one.
+  expect(trace.reviews).toEqual([
+    {
+      environment: 'production',
+      decision: 'approve',
+      jobs: [expect.stringMatching(/\/images\/promote\[0\]$/)],
+    },
+  ]);
+  expect(trace.jobs.find((j) => j.job.endsWith('/cleanup'))?.environment).toBeUndefined();
   // qemu-img was not on the runner's PATH until image.yml installed it.
   expect(step(trace, 'build').outcome).toBe('success');
   expect(trace.steps.find((s) => s.step === 'Install qemu-img')?.outcome).toBe('success');
@@ -211,6 +221,15 @@ async function expectCommunityImage(run: DemoRun): Promise<void> {
       attestation: step(run.trace, 'attest').outputs['attestation-url'],
       'attestation-digest': step(run.trace, 'publish').outputs['subject-digest'],
     });
+    // The branch holds the catalog the inventory wrote, in the commit publish-catalog named.
+    const branch = await emu.admin<{ commit: { sha: string }; files: Record<string, string> }>(
+      'GET',
+      '/github/branch?repository=example/capz-images&branch=gallery-catalog',
+    );
+    expect(branch.commit.sha).toBe(step(run.trace, 'publish-catalog').outputs['commit-sha']);
+    expect(branch.files['catalog.md']).toBe(
+      readFileSync(step(run.trace, 'inventory').outputs.markdown!, 'utf8'),
+    );
   } finally {
     await emu.close();
   }
@@ -222,16 +241,26 @@ function expectPrintout(run: DemoRun): void {
     /computeGallery:\n {2}gallery: ClusterAPI-[0-9a-f-]{36}\n {2}name: capi-ubun2-2404\n {2}version: "1\.37\.2"\n/,
   );
   expect(run.stdout).toContain('### promote: ClusterAPI/capi-ubun2-2404/1.37.2');
-  // Only the release calendar host was asked for, and refused.
-  expect(run.stdout).toContain(
-    'Outbound requests refused by the demo: raw.githubusercontent.com:443 (',
+  // Promote verified the attestation's certificate (the stand-in's Sigstore) and its signer.
+  expect(run.stdout).toMatch(
+    /\| Attestation \| verified: signed by https:\/\/github\.com\/[\w.-]+\/compute-gallery-actions\/\.github\/workflows\/image\.yml@\S+ for https:\/\/github\.com\/example\/capz-images, chained to the given trusted root \(O=GitHub, Inc\.\); subject digest matches \|/,
   );
+  // The release calendar came from the stand-in's kubernetes/website: nothing left the machine.
+  expect(run.stdout).toContain('No request tried to leave the machine.');
+  expect(run.stdout).not.toContain('Could not load the Kubernetes release calendar');
   // The run ends with the production gallery's catalog, its version's attestation verified.
   const catalog = run.stdout.slice(run.stdout.indexOf('═══ Catalog of the production gallery ═══'));
   expect(catalog).toMatch(
     /^═══ Catalog of the production gallery ═══\n## Image catalog: ClusterAPI /,
   );
   expect(catalog).toMatch(/\| 1\.37\.2 \| 1\.37\.2 \| current \|.*\| attestation verified, /);
+  // End of life from the demo's release calendar (1.37: 2026-10-10 + 14 months), and days left.
+  expect(catalog).toMatch(/\| current \| \d{4}-\d{2}-\d{2} \| 2027-12-10 \| \d+ \| yes \|/);
+  // Then the calling repository's own job published it to its branch.
+  const published = run.stdout.slice(run.stdout.indexOf('═══ Catalog published ═══'));
+  expect(published).toMatch(
+    /^═══ Catalog published ═══\nexample\/capz-images@gallery-catalog: README\.md, catalog\.json, catalog\.md\ncommit [0-9a-f]{40} \(1 on the branch, the first\)\nhttps:\/\/github\.com\/example\/capz-images\/blob\/gallery-catalog\/catalog\.md /,
+  );
   expect(catalog).toContain('name: capi-ubun2-2404');
   expect(run.seconds).toBeLessThan(60);
   console.log(`demo ${run.code === 0 ? 'passed' : 'failed'} in ${run.seconds.toFixed(1)} s`);
@@ -286,9 +315,14 @@ describe('npm run demo', () => {
       'client-id': PRODUCTION_CLIENT,
     });
     expect(run.trace.jobs.find((j) => j.job.endsWith('/cleanup'))?.environment).toBe('production');
+    expect(run.trace.reviews.map((r) => r.jobs)).toEqual([[expect.stringMatching(/\/cleanup$/)]]);
     // The catalog after the yank shows the version as yanked, and why.
     const catalog = run.stdout.slice(run.stdout.indexOf('═══ Catalog of the production gallery'));
     expect(catalog).toMatch(/\| 1\.37\.2 \| 1\.37\.2 \| yanked: bad kubelet \|.*\| excluded \|/);
+    // Published again: one more commit on the branch, on top of the first run's.
+    const before = step(first.trace, 'publish-catalog').outputs['commit-sha']!;
+    expect(step(run.trace, 'publish-catalog').outputs.changed).toBe('true');
+    expect(run.stdout).toContain(`(2 on the branch, parent ${before.slice(0, 12)})`);
     const emu = await startTestEmulator({ dataDir: path.join(run.dir, 'emulator') });
     try {
       const version = await emu
@@ -300,6 +334,25 @@ describe('npm run demo', () => {
     } finally {
       await emu.close();
     }
+  }, 150_000);
+});
+
+describe('npm run demo -- --cancel-at', () => {
+  it('a user cancels the run during validation: only jobs and steps whose if: holds run after', () => {
+    const run = runDemo('--cancel-at', 'images[0]/validate#validate');
+    expect(run.code).toBe(0);
+    const result = (end: string): string | undefined =>
+      run.trace.jobs.find((j) => j.job.endsWith(end))?.result;
+    expect(step(run.trace, 'validate').outcome).toBe('cancelled');
+    expect(result('/images[0]/validate')).toBe('cancelled');
+    // image.yml's record (`always()`) still writes the leg's record; nothing after it runs.
+    expect(result('/images[0]/record')).toBe('success');
+    for (const job of ['/images[0]/promote', '/promote', '/cleanup', '/summary', '/catalog'])
+      expect([job, result(job)]).toEqual([job, 'cancelled']);
+    expect(run.trace.steps.find((s) => s.id === 'promote')).toBeUndefined();
+    expect(run.trace.reviews).toEqual([]);
+    expect(run.stdout).toContain('⊘ cancelled by a user: the run is cancelled');
+    expect(run.stdout).toContain('└ run cancelled');
   }, 150_000);
 });
 

@@ -1,10 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
+import { ConfigurationError } from '../../src/common/errors.js';
 import { RecordingLogger } from '../../src/common/logger.js';
 import {
   fetchSupportCalendar,
   type FetchLike,
   RELEASE_DATA_URLS,
+  releaseDataUrls,
 } from '../../src/kubernetes/fetch-support.js';
+import { startTestEmulator } from '../helpers/emulator.js';
 import { endOfLifeYaml, scheduleYaml, SNAPSHOT_DAY } from './release-fixtures.js';
 
 /** Serves the fixtures by URL; any other URL answers 404. */
@@ -100,5 +103,58 @@ describe('fetchSupportCalendar', () => {
     // Assert
     expect(calendar.minors).toEqual([]);
     expect(logger.messages('warning')[0]).toMatch(/has no 'schedules' list/);
+  });
+});
+
+describe('KUBERNETES_RELEASE_DATA_URL', () => {
+  it('is kubernetes/website when unset, and else the folder it names', () => {
+    expect(releaseDataUrls({})).toEqual(RELEASE_DATA_URLS);
+    expect(releaseDataUrls({ KUBERNETES_RELEASE_DATA_URL: ' ' })).toEqual(RELEASE_DATA_URLS);
+    expect(
+      releaseDataUrls({ KUBERNETES_RELEASE_DATA_URL: 'https://mirror.example/k8s/releases/' }),
+    ).toEqual({
+      schedule: 'https://mirror.example/k8s/releases/schedule.yaml',
+      endOfLife: 'https://mirror.example/k8s/releases/eol.yaml',
+    });
+  });
+
+  it.each([
+    'http://mirror.example/releases',
+    'https://user:secret@mirror.example/releases',
+    'https://mirror.example/releases?token=x',
+    'not a url',
+  ])('refuses %s, naming the variable', (value) => {
+    const read = (): unknown => releaseDataUrls({ KUBERNETES_RELEASE_DATA_URL: value });
+    expect(read).toThrow(ConfigurationError);
+    expect(read).toThrow(/^KUBERNETES_RELEASE_DATA_URL: .*Expected the https:\/\/ URL of a folder/);
+    expect(read).not.toThrow(/secret/);
+  });
+
+  it("loads the calendar from the stand-in's copy of kubernetes/website", async () => {
+    // Arrange: the project's own release table, in kubernetes/website's files, on the stand-in.
+    const emu = await startTestEmulator();
+    try {
+      await emu.admin('POST', '/github/repositories', {
+        repository: 'kubernetes/website',
+        files: {
+          'data/releases/schedule.yaml': scheduleYaml,
+          'data/releases/eol.yaml': endOfLifeYaml,
+        },
+      });
+      const urls = releaseDataUrls({
+        KUBERNETES_RELEASE_DATA_URL: `${emu.githubRawUrl}/kubernetes/website/main/data/releases`,
+      });
+      const logger = new RecordingLogger();
+
+      // Act
+      const calendar = await fetchSupportCalendar({ logger, urls });
+
+      // Assert
+      expect(calendar.supportedMinors(SNAPSHOT_DAY)).toEqual(['1.31', '1.30', '1.29', '1.28']);
+      expect(calendar.endOfLifeFor('1.27')?.endOfLifeDate).toBe('2024-07-16');
+      expect(logger.messages('warning')).toEqual([]);
+    } finally {
+      await emu.dispose();
+    }
   });
 });

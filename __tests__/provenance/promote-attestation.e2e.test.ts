@@ -1,7 +1,8 @@
 /**
  * Signed provenance end to end on the stand-in: a staging version attested (the stand-in signs
- * as actions/attest-build-provenance would), the attestation recorded on it, carried to
- * production by promote; and a version whose content digest is not what was attested, refused.
+ * as actions/attest-build-provenance would, with a certificate and a timestamp), the attestation
+ * recorded on it, verified and carried to production by promote; and versions whose content
+ * digest is not what was attested, or whose attestation someone else signed, refused.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { BlobClient } from '@azure/storage-blob';
@@ -12,8 +13,11 @@ import { recordAttestation } from '../../src/gallery/attestation-tags.js';
 import { parseGalleryImageVersionId } from '../../src/gallery/identifiers.js';
 import { promote } from '../../src/gallery/promote.js';
 import { publish } from '../../src/gallery/publish.js';
+import type { AttestationSource } from '../../src/provenance/github.js';
 import { subjectDigestOf } from '../../src/provenance/subject.js';
+import { TrustedRoots } from '../../src/provenance/trusted-root.js';
 import { verifyAttestation } from '../../src/provenance/verify.js';
+import { standInAttestations, standInRoots, standInSigner } from '../helpers/attestations.js';
 import {
   seedStorage,
   startTestEmulator,
@@ -29,6 +33,7 @@ const REPO = 'capz-images/compute-gallery-actions';
 let emu: TestEmulator;
 let storageAccountId: string;
 let key: string;
+let attestations: AttestationSource;
 
 async function stage(version: string, sha: string): Promise<string> {
   const uri = await uploadVhd(emu.blobEndpoint, 'attestore', emu.credential(), `s-${version}.vhd`);
@@ -48,11 +53,17 @@ async function stage(version: string, sha: string): Promise<string> {
  * actions/attest-build-provenance would), then record-attestation tags the version. Without
  * `record`, only the `attestation` tag is written, by hand.
  */
-async function attestAndRecord(id: string, digest: string, record = true): Promise<string> {
+async function attestAndRecord(
+  id: string,
+  digest: string,
+  record = true,
+  claims: Record<string, string> = {},
+): Promise<string> {
   const made = await emu.admin<{ url: string }>('POST', '/attestations', {
     repository: REPO,
     subjectName: id,
     subjectDigest: subjectDigestOf(digest),
+    claims,
   });
   if (record) {
     await recordAttestation(
@@ -81,7 +92,7 @@ async function setTag(id: string, name: string, value: string): Promise<void> {
   );
 }
 
-const promoteTo = (source: string, gallery: string) => {
+const promoteTo = (source: string, gallery: string, logger = new RecordingLogger()) => {
   const settings = getPromoteInputs(
     recordInputReader({
       'subscription-id': SUBSCRIPTION,
@@ -102,24 +113,21 @@ const promoteTo = (source: string, gallery: string) => {
     new Date('2024-11-01'),
   );
   const ctx = publishContext(emu, settingsFor(emu, { 'image-version': '0.0.1', source }));
-  return promote(settings, {
-    ...ctx,
-    logger: new RecordingLogger(),
-    attestations: { apiUrl: emu.githubApiUrl, trustedKeys: [{ hint: '*', pem: key }] },
-  });
+  return promote(settings, { ...ctx, logger, attestations });
 };
 
 beforeAll(async () => {
   emu = await startTestEmulator({ settings: { operationMs: 20, replicationMs: 40 } });
   storageAccountId = await seedStorage(emu, 'rg-publish', 'attestore');
   key = (await emu.admin<{ pem: string }>('GET', '/attestations/key')).pem;
+  attestations = await standInAttestations(emu, REPO);
 });
 afterAll(async () => {
   await emu?.dispose();
 });
 
 describe('attestations on the stand-in', () => {
-  it("serves GitHub's list shape, paged, and bundles that verify only against the stand-in key", async () => {
+  it("serves GitHub's list shape, paged, with certificate-signed bundles that verify against its root", async () => {
     const digest = `sha256:${'c3'.repeat(32)}`;
     for (let i = 0; i < 3; i++)
       await emu.admin('POST', '/attestations', {
@@ -134,33 +142,87 @@ describe('attestations on the stand-in', () => {
     };
     expect(body.attestations).toHaveLength(2);
     expect(res.headers.get('link')).toMatch(/after=\d+>; rel="next"/);
-    const bundle = body.attestations[0]!.bundle;
-    expect(verifyAttestation(bundle, digest, [{ hint: '*', pem: key }]).status).toBe('verified');
-    expect(
-      verifyAttestation(bundle, `sha256:${'d4'.repeat(32)}`, [{ hint: '*', pem: key }]).status,
-    ).toBe('mismatch');
-    expect(verifyAttestation(bundle, digest).status).toBe('digest-matches');
-    // Another key: the signature does not verify.
-    const { generateKeyPairSync } = await import('node:crypto');
-    const other = generateKeyPairSync('ec', { namedCurve: 'P-256' })
-      .publicKey.export({ type: 'spki', format: 'pem' })
-      .toString();
-    expect(verifyAttestation(bundle, digest, [{ hint: '*', pem: other }]).status).toBe('invalid');
+    const bundle = body.attestations[0]!.bundle as {
+      verificationMaterial: Record<string, unknown>;
+    };
+    // GitHub's shape: a certificate and an RFC 3161 timestamp, no log entry.
+    expect(Object.keys(bundle.verificationMaterial).sort()).toEqual([
+      'certificate',
+      'timestampVerificationData',
+      'tlogEntries',
+    ]);
+    const trust = { roots: await standInRoots(emu), signer: standInSigner(REPO) };
+    expect((await verifyAttestation(bundle, digest, trust)).status).toBe('verified');
+    expect((await verifyAttestation(bundle, `sha256:${'d4'.repeat(32)}`, trust)).status).toBe(
+      'mismatch',
+    );
+    // No root at hand: the signature is not checked, and the result says so.
+    expect((await verifyAttestation(bundle, digest)).status).toBe('digest-matches');
     const none = await fetch(
       `${emu.githubApiUrl}/repos/${REPO}/attestations/sha256:${'0'.repeat(64)}`,
     );
     expect(none.status).toBe(404);
   });
 
+  it('still signs with its plain key when asked, verified against that key only', async () => {
+    const digest = `sha256:${'c5'.repeat(32)}`;
+    const made = await emu.admin<{ bundle: unknown }>('POST', '/attestations', {
+      repository: REPO,
+      subjectName: 'keyed',
+      subjectDigest: digest,
+      signing: 'public-key',
+    });
+    const trusted = [{ hint: '*', pem: key }];
+    expect((await verifyAttestation(made.bundle, digest, { trustedKeys: trusted })).status).toBe(
+      'verified',
+    );
+    const { generateKeyPairSync } = await import('node:crypto');
+    const other = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      .publicKey.export({ type: 'spki', format: 'pem' })
+      .toString();
+    const wrong = [{ hint: '*', pem: other }];
+    expect((await verifyAttestation(made.bundle, digest, { trustedKeys: wrong })).status).toBe(
+      'invalid',
+    );
+  });
+
+  it('refuses to file a bundle under a repository the signing run is not of', async () => {
+    const res = await fetch(`${emu.adminEndpoint}/attestations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        repository: REPO,
+        subjectName: 'x',
+        subjectDigest: `sha256:${'c6'.repeat(32)}`,
+        claims: { repository: 'mallory/images' },
+      }),
+    });
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain(
+      `a run of mallory/images cannot write attestations of ${REPO}`,
+    );
+  });
+
   it('promote carries the attestation of a matching version to production', async () => {
     const sha = 'e'.repeat(64);
     const staged = await stage('1.31.4', sha);
     const url = await attestAndRecord(staged, `sha256:${sha}`);
-    const result = await promote_(staged);
+    const logger = new RecordingLogger();
+    const result = await promoteTo(staged, 'prod_attested', logger);
+    expect(logger.messages('info').join('\n')).toMatch(
+      /attestation verified: signed by https:\/\/github\.com\/capz-images\/compute-gallery-actions\/\.github\/workflows\/image\.yml@refs\/heads\/main/,
+    );
     const copy = await emu
       .compute()
       .galleryImageVersions.get('rg-prod', 'prod_attested', 'capi-ubun2-2404', '1.31.4');
     expect(result.version.digest).toBe(`sha256:${sha}`);
+    // What promote's job summary shows in its Attestation row.
+    expect(result.attestation).toMatchObject({
+      status: 'verified',
+      reason: expect.stringContaining(
+        `for https://github.com/${REPO}, chained to the given trusted root`,
+      ),
+    });
     expect(copy.tags).toMatchObject({
       attestation: url,
       'attestation-digest': `sha256:${sha}`,
@@ -217,6 +279,84 @@ describe('attestations on the stand-in', () => {
       .galleryImageVersions.listByGalleryImage('rg-prod', 'prod_attested', 'capi-ubun2-2404'))
       prod.push(v.name);
     expect(prod).toEqual(['1.31.4']);
+  });
+});
+
+describe('promote and who signed the attestation', () => {
+  const prodVersions = async (gallery: string): Promise<string[]> => {
+    const out: string[] = [];
+    try {
+      for await (const v of emu
+        .compute()
+        .galleryImageVersions.listByGalleryImage('rg-prod', gallery, 'capi-ubun2-2404'))
+        out.push(v.name!);
+    } catch {
+      // no such gallery or definition yet
+    }
+    return out;
+  };
+
+  it('refuses a version attested by another workflow, naming both', async () => {
+    const sha = '7'.repeat(64);
+    const staged = await stage('1.31.8', sha);
+    await attestAndRecord(staged, `sha256:${sha}`, true, {
+      job_workflow_ref: `${REPO}/.github/workflows/release.yml@refs/heads/main`,
+    });
+    await expect(promoteTo(staged, 'prod_signers')).rejects.toThrow(
+      `signer not trusted: it was signed by workflow https://github.com/${REPO}/.github/workflows/release.yml@refs/heads/main, not by https://github.com/${REPO}/.github/workflows/image.yml`,
+    );
+    expect(await prodVersions('prod_signers')).toEqual([]);
+  });
+
+  it('refuses a version published by one repository and attested by another', async () => {
+    const sha = '8'.repeat(64);
+    const staged = await stage('1.31.9', sha);
+    await attestAndRecord(staged, `sha256:${sha}`);
+    await setTag(staged, 'repository', 'someone/else');
+    await expect(promoteTo(staged, 'prod_signers')).rejects.toThrow(
+      `it was signed by a run of https://github.com/${REPO}, but the version was published by https://github.com/someone/else`,
+    );
+    expect(await prodVersions('prod_signers')).toEqual([]);
+  });
+
+  it('copies with a warning when no trusted root can be had (digest-matches), never as verified', async () => {
+    const sha = '9'.repeat(64);
+    const staged = await stage('1.31.10', sha);
+    await attestAndRecord(staged, `sha256:${sha}`);
+    const logger = new RecordingLogger();
+    const settings = getPromoteInputs(
+      recordInputReader({
+        'subscription-id': SUBSCRIPTION,
+        'tenant-id': TENANT,
+        'client-id': CLIENT,
+        'arm-endpoint': emu.endpoint,
+        'authority-host': emu.authorityHost,
+        'source-image-version-id': staged,
+        'resource-group': 'rg-prod',
+        location: 'westus2',
+        gallery: 'prod_unchecked',
+        sharing: 'private',
+        'create-gallery': 'true',
+        'end-of-life-date': 'none',
+        'poll-interval-seconds': '1',
+      }),
+      new Date('2024-11-01'),
+    );
+    const ctx = publishContext(emu, settingsFor(emu, { 'image-version': '0.0.1', source: staged }));
+    await promote(settings, {
+      ...ctx,
+      logger,
+      attestations: {
+        ...attestations,
+        roots: new TrustedRoots({
+          fetch: () => Promise.reject(new Error('tuf-repo.github.com is unreachable (test)')),
+        }),
+      },
+    });
+    expect(await prodVersions('prod_unchecked')).toEqual(['1.31.10']);
+    expect(logger.messages('warning').join('\n')).toMatch(
+      /attestation digest-matches: subject digest matches; signature not checked: the trusted root of GitHub's Sigstore instance could not be fetched through TUF from https:\/\/tuf-repo\.github\.com: tuf-repo\.github\.com is unreachable \(test\)/,
+    );
   });
 });
 

@@ -281,6 +281,9 @@ describe('our own actions and workflows', () => {
     for (const uses of references) {
       if (Object.values(caller.jobs).some((j) => j.uses === uses)) {
         expect(uses).toMatch(new RegExp(`^${own}/\\.github/workflows/images\\.yml@[0-9a-f]{40}$`));
+      } else if (Object.values(caller.jobs).some((j) => j.steps?.some((s) => s.uses === uses))) {
+        // The caller's own steps (publish-catalog) pin the same commit.
+        expect(uses).toMatch(new RegExp(`^${own}/actions/[\\w-]+@[0-9a-f]{40}$`));
       } else {
         expect(uses).toMatch(/^\$\/(actions\/[\w-]+|\.github\/workflows\/[\w-]+\.yml)$/);
       }

@@ -1,7 +1,8 @@
 /**
  * The demo plays a repository that publishes CAPZ-style images and calls images.yml on a
  * schedule, or by hand to skip validation or yank a version (docs/examples/retire-an-image.md),
- * like docs/examples/capz.md, with two differences: it builds from a disk image kept
+ * then publishes the production gallery's catalog to its branch `gallery-catalog` (docs/README.md,
+ * "The catalog, where developers look"), like docs/examples/capz.md, with two differences: it builds from a disk image kept
  * in the repository (builder: disk) instead of running image-builder, and its Azure endpoints
  * are the stand-in's, taken from repository variables as any other setting would be.
  */
@@ -76,11 +77,34 @@ jobs:
       publisher-contact: capz-maintainers@example.com
       eula: https://www.apache.org/licenses/LICENSE-2.0
       target-regions: westus2 eastus=2 northeurope
-      # The stand-in signs attestations with its own key; trusting it lets promote and the
-      # catalog verify their signatures (GitHub's own are checked with gh attestation verify).
-      attestation-public-key: \${{ vars.ATTESTATION_PUBLIC_KEY }}
+      # The stand-in's Sigstore (its CA, TSA and OIDC issuer) stands in for GitHub's: promote
+      # and the catalog verify its certificates against its trusted root, as gh attestation
+      # trusted-root prints GitHub's.
+      trusted-root: \${{ vars.ATTESTATION_TRUSTED_ROOT }}
+      certificate-oidc-issuer: \${{ vars.ATTESTATION_OIDC_ISSUER }}
       keep-patches: '2'
       grace-days: '30'
+
+  # The catalog of production, published where developers look: a branch of this repository.
+  # Only this job may push (contents: write); images.yml asks nothing of the kind.
+  publish-catalog:
+    needs: images
+    if: \${{ !cancelled() }}
+    runs-on: ubuntu-24.04
+    permissions:
+      contents: write
+    steps:
+      - name: Fetch the catalog of production
+        uses: actions/download-artifact@37930b1c2abaa49bbe596cd826c3c89aef350131 # v7.0.0
+        with:
+          name: catalog
+          path: \${{ runner.temp }}/catalog
+      - name: Publish it to the gallery-catalog branch
+        id: publish-catalog
+        uses: \${OWN}/actions/publish-catalog@\${PINNED} # v1.0.0
+        with:
+          catalog: \${{ runner.temp }}/catalog
+          branch: gallery-catalog
 `;
 
 /**
@@ -135,14 +159,15 @@ jobs:
       eula: https://www.apache.org/licenses/LICENSE-2.0
       production-offer: reference-images
       target-regions: westus2 eastus=2
-      attestation-public-key: \${{ vars.ATTESTATION_PUBLIC_KEY }}
+      trusted-root: \${{ vars.ATTESTATION_TRUSTED_ROOT }}
+      certificate-oidc-issuer: \${{ vars.ATTESTATION_OIDC_ISSUER }}
       keep-patches: '2'
       grace-days: '30'
 `;
 
 /** The demo caller's text with this project's name and the pinned commit filled in. */
 export function demoCallerText(own = ownRepository(), yaml = DEMO_CALLER_YAML): string {
-  return yaml.replace('${OWN}', own).replace('${PINNED}', DEMO_PINNED_SHA);
+  return yaml.replaceAll('${OWN}', own).replaceAll('${PINNED}', DEMO_PINNED_SHA);
 }
 
 export function demoCaller(text = demoCallerText()): Workflow {

@@ -11,10 +11,19 @@ import { truthy } from '@actions/expressions/result';
 /** Plain JSON contexts by name: `github`, `inputs`, `vars`, `needs`, `matrix`, `steps`, … */
 export type Contexts = Record<string, unknown>;
 
-/** What `success()`, `failure()` and `cancelled()` answer where they are evaluated. */
+/**
+ * What `success()`, `failure()` and `cancelled()` answer where they are evaluated (the rules of
+ * each level are in demo-status.ts): `failure()` is `failed` and `cancelled()` is `cancelled`;
+ * a cancelled job or run answers `failure()` false, as the runner's one status for a job does.
+ */
 export interface Status {
   failed: boolean;
   cancelled: boolean;
+  /**
+   * `success()` where it is more than "nothing failed": in a job's `if:`, false when an ancestor
+   * was skipped or cancelled. Unset: not failed and not cancelled.
+   */
+  succeeded?: boolean;
 }
 
 const CONTEXT_NAMES = [
@@ -71,8 +80,8 @@ export function evaluateString(value: unknown, contexts: Contexts): string {
  * `success() && (…)`, as on GitHub. Absent, it is `success()`.
  */
 export function evaluateCondition(condition: unknown, contexts: Contexts, status: Status): boolean {
-  if (condition === undefined || condition === null) return !status.failed && !status.cancelled;
-  if (typeof condition === 'boolean') return condition && !status.failed && !status.cancelled;
+  if (condition === undefined || condition === null) return succeeded(status);
+  if (typeof condition === 'boolean') return condition && succeeded(status);
   let text = String(condition).trim();
   const parts = splitTemplate(text);
   if (parts.length === 1 && parts[0]!.kind === 'expression') text = parts[0]!.text;
@@ -117,13 +126,17 @@ function evaluate(expression: string, contexts: Contexts, status?: Status): data
   }
 }
 
+function succeeded(status: Status): boolean {
+  return !status.cancelled && (status.succeeded ?? !status.failed);
+}
+
 function statusFunctions(status: Status): Map<string, FunctionDefinition> {
   const fn = (name: string, value: () => boolean): [string, FunctionDefinition] => [
     name,
     { name, minArgs: 0, maxArgs: 0, call: () => new data.BooleanData(value()) },
   ];
   return new Map([
-    fn('success', () => !status.failed && !status.cancelled),
+    fn('success', () => succeeded(status)),
     fn('failure', () => status.failed && !status.cancelled),
     fn('always', () => true),
     fn('cancelled', () => status.cancelled),

@@ -1,12 +1,12 @@
 /**
  * What github.com enforces around a workflow run, as the demo's runner simulation applies it.
  * Each rule restates GitHub's documentation or the runner's source (cited at the rule); each has
- * a test in __tests__/workflows/simulation.test.ts that a workflow breaking it fails here as it
- * would there.
+ * a test in __tests__/workflows/simulation.test.ts (or status.test.ts) that a workflow breaking
+ * it fails here as it would there. What runs and how a run ends is in demo-status.ts.
  */
 import { existsSync, mkdirSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import path from 'node:path';
-import { evaluateValue, type Contexts } from './demo-expressions.js';
+import { evaluateString, evaluateValue, type Contexts } from './demo-expressions.js';
 import { type Job, type Workflow, ownRepository } from './demo-workflow.js';
 import { repositoryRoot } from './actions.js';
 
@@ -396,6 +396,24 @@ export function mergeLegOutputs(
     merged[key] = value;
   }
   return merged;
+}
+
+/**
+ * The environment a job runs in: `environment:` as a name or as `{ name, url }`, evaluated;
+ * none when it comes to '' (an expression that picks no environment). GitHub's workflow parser
+ * turns an empty name into no environment reference at all (actions/runner
+ * src/Sdk/WorkflowParser/Conversion/WorkflowTemplateConverter.cs ConvertToActionEnvironmentReference,
+ * lines 703-705 for a string, 747-753 for a mapping's name), so such a job waits for no reviewer
+ * and its OIDC subject names its ref, not an environment.
+ */
+export function environmentOf(job: Job, contexts: Contexts): string | undefined {
+  if (job.environment === undefined || job.environment === null) return undefined;
+  const name =
+    typeof job.environment === 'object'
+      ? (job.environment as { name?: unknown }).name
+      : job.environment;
+  const value = evaluateString(name, contexts);
+  return value === '' ? undefined : value;
 }
 
 /**

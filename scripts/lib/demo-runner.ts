@@ -2,10 +2,13 @@
  * A small workflow runner for the demo: it walks the jobs of the workflow files in `needs`
  * order, evaluates `if:`, `strategy.matrix`, `with:`, `env:` and every `outputs:` with GitHub's
  * expression evaluator, calls reusable workflows with typed inputs (as `workflow_call` checks
- * them), and runs each step as demo-steps.ts describes. It is not GitHub's runner: jobs run one
- * after another on this machine, each in a fresh workspace and runner temp folder (so files only
- * cross jobs as artifacts), and an environment's reviewers are reported, not waited for.
- * Everything a step was given and produced is kept in a trace for the demo's test.
+ * them), and runs each step as demo-steps.ts describes. What runs, and how a job or a run ends,
+ * follows GitHub's rules in demo-status.ts: the status functions of job and step conditions, a
+ * run or a job cancelled part-way (`cancel`), matrix and called-workflow results, and
+ * environments whose required reviewers approve the jobs waiting for them (`reviewers`). It is
+ * not GitHub's runner: jobs run one after another on this machine, each in a fresh workspace and
+ * runner temp folder (so files only cross jobs as artifacts). Everything a step was given and
+ * produced is kept in a trace for the demo's test.
  */
 import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -17,6 +20,7 @@ import {
 } from './demo-expressions.js';
 import {
   actionProblem,
+  environmentOf,
   failFastOf,
   makeToolbox,
   mergeLegOutputs,
@@ -40,6 +44,18 @@ import {
   type StepResult,
 } from './demo-steps.js';
 import {
+  type Cancellation,
+  cancellationArrives,
+  conclusionOf,
+  type Decision,
+  EnvironmentReviews,
+  jobStatus,
+  legMoment,
+  type Result,
+  type Review,
+} from './demo-status.js';
+import {
+  ancestorsOf,
   expandMatrix,
   type Job,
   jobOrder,
@@ -51,7 +67,7 @@ import {
   type WorkflowInput,
 } from './demo-workflow.js';
 
-export type Result = 'success' | 'failure' | 'skipped' | 'cancelled';
+export type { Result } from './demo-status.js';
 
 export interface StepTrace {
   /** e.g. `images/images[0]/build`. */
@@ -81,6 +97,8 @@ export interface JobTrace {
 export interface RunTrace {
   jobs: JobTrace[];
   steps: StepTrace[];
+  /** Every review of an environment with required reviewers, and the jobs it decided. */
+  reviews: Review[];
 }
 
 export interface RunnerOptions {
@@ -93,6 +111,11 @@ export interface RunnerOptions {
   env: Record<string, string>;
   /** GitHub's OIDC token service, given to jobs with `id-token: write` only. */
   oidc: { requestUrl: string; requestToken: string };
+  /**
+   * Mints each job's GITHUB_TOKEN (`github.token`) with the job's `permissions:`, as GitHub does
+   * before a job starts (docs.github.com "GITHUB_TOKEN"); without it every job has `github.token`.
+   */
+  jobToken?: (permissions: Permissions) => Promise<string>;
   /**
    * Where actions/attest-build-provenance's attestations are made: the stand-in's admin
    * `POST …/attestations` (emulator/attestations.ts), which signs as GitHub's Sigstore would.
@@ -111,6 +134,13 @@ export interface RunnerOptions {
   /** Repositories other than the caller's that a checkout may ask for (name → local git repo). */
   repositories?: Readonly<Record<string, string>>;
   stepTimeoutMs: number;
+  /** Cancels the run, or one job, part-way (demo-status.ts). */
+  cancel?: Cancellation;
+  /**
+   * Environments with required reviewers (any other environment has none), and what their
+   * reviewer decides; names are case-insensitive.
+   */
+  reviewers?: Readonly<Record<string, Decision>>;
   print: (line: string) => void;
 }
 
@@ -119,15 +149,29 @@ interface JobResult {
   outputs: Record<string, string>;
 }
 
+/** How a job that runs steps is placed in its run. */
+interface JobPlace {
+  /** Whether the job's `if:` holds now (evaluated again when the run is cancelled). */
+  holds: () => boolean;
+  /** When it reaches its environment (demo-status.ts EnvironmentReviews). */
+  moment: string;
+}
+
 export class DemoRunner {
-  readonly trace: RunTrace = { jobs: [], steps: [] };
+  readonly trace: RunTrace;
   /** The OIDC subject each job's tokens carry. */
   readonly oidcSubjects: { job: string; sub: string; environment?: string }[] = [];
   private readonly artifacts: ArtifactStore;
   private readonly masks = new Masks();
   private stepCount = 0;
+  private readonly reviews: EnvironmentReviews;
+  /** The run was cancelled (demo-status.ts Cancellation). */
+  private runCancelled = false;
+  private cancelArrived = false;
 
   constructor(private readonly o: RunnerOptions) {
+    this.reviews = new EnvironmentReviews(o.reviewers);
+    this.trace = { jobs: [], steps: [], reviews: this.reviews.reviews };
     mkdirSync(path.join(o.runDir, 'logs'), { recursive: true });
     // Artifacts belong to one run: another run on the same folder (--yank after a build) starts
     // without the last one's, as a new workflow run does on GitHub.
@@ -167,15 +211,19 @@ export class DemoRunner {
     }
     const jobs: Record<string, JobResult> = {};
     for (const id of jobOrder(workflow)) {
-      jobs[id] = await this.runJob(workflow, id, inputs, jobs, `${label}/${id}`, caller, secrets);
+      jobs[id] = await this.runJob(workflow, id, { inputs, done: jobs, label, caller, secrets });
     }
     const outputs: Record<string, string> = {};
     const contexts = { ...this.base(inputs, secrets), jobs };
     for (const [name, spec] of Object.entries(workflow.on.workflow_call?.outputs ?? {})) {
       outputs[name] = evaluateString(spec.value, contexts);
     }
-    const failed = Object.values(jobs).some((j) => j.result === 'failure');
-    return { result: failed ? 'failure' : 'success', outputs };
+    const result = conclusionOf(
+      Object.values(jobs).map((j) => j.result),
+      this.runCancelled,
+    );
+    if (!caller && result === 'cancelled') this.o.print(`${indent(label)}└ run cancelled`);
+    return { result, outputs };
   }
 
   /** The inputs a `workflow_call` or `workflow_dispatch` hands over, typed and defaulted. */
@@ -239,37 +287,58 @@ export class DemoRunner {
   private async runJob(
     workflow: Workflow,
     id: string,
-    inputs: Record<string, unknown>,
-    done: Record<string, JobResult>,
-    label: string,
-    caller: { permissions: Permissions } | undefined,
-    secrets: Record<string, string>,
+    run: {
+      inputs: Record<string, unknown>;
+      done: Record<string, JobResult>;
+      /** The workflow's label in the trace; the job's is `<label>/<id>`. */
+      label: string;
+      caller: { permissions: Permissions } | undefined;
+      secrets: Record<string, string>;
+    },
   ): Promise<JobResult> {
+    const { inputs, done, caller, secrets } = run;
+    const label = `${run.label}/${id}`;
     const job = workflow.jobs[id]!;
     const needs = Object.fromEntries(needsOf(job).map((n) => [n, done[n]!]));
     const contexts: Contexts = { ...this.base(inputs, secrets), needs };
-    const needsFailed = Object.values(needs).some((n) => n.result !== 'success');
-    const run = evaluateCondition(job.if, contexts, { failed: needsFailed, cancelled: false });
+    // The status functions look at every ancestor; the needs context holds the direct needs.
+    const ancestors = ancestorsOf(workflow, id).map((a) => done[a]!.result);
+    const holds = (): boolean =>
+      evaluateCondition(job.if, contexts, jobStatus(ancestors, this.runCancelled));
     const permissions = permissionsOf(job.permissions ?? workflow.permissions);
     if (caller) checkNested(permissions, caller.permissions, `${workflow.file} job '${id}'`);
-    if (!run) {
-      this.o.print(`${indent(label)}○ ${id}: skipped (if: ${String(job.if ?? 'success()')})`);
-      this.trace.jobs.push({ job: label, name: id, result: 'skipped', outputs: {}, summary: '' });
-      return { result: 'skipped', outputs: {} };
+    const queued = this.arrive(label);
+    if (queued === 'job' || !holds()) {
+      // After a cancellation, a job that does not run is cancelled with the run.
+      const result = queued === 'job' || this.runCancelled ? 'cancelled' : 'skipped';
+      this.o.print(
+        `${indent(label)}○ ${id}: ${result} (if: ${String(job.if ?? 'success()')}${this.runCancelled ? ', run cancelled' : ''})`,
+      );
+      this.trace.jobs.push({ job: label, name: id, result, outputs: {}, summary: '' });
+      return { result, outputs: {} };
     }
     const legs = job.strategy?.matrix
       ? expandMatrix(evaluateValue(job.strategy.matrix, contexts))
       : [undefined];
     let outputs: Record<string, string> = {};
-    let anyFailed = false;
-    let anyCancelled = false;
-    let last: Result = 'success';
+    const results: Result[] = [];
     const failFast = job.strategy?.matrix !== undefined && failFastOf(job.strategy);
+    const maxParallel = maxParallelOf(job, contexts);
+    const jobKey = `${run.label}|${needsOf(job).sort().join(',')}`;
     for (const [index, matrix] of legs.entries()) {
       const legLabel = legs.length > 1 || matrix ? `${label}[${index}]` : label;
-      if (anyFailed && failFast) {
-        // fail-fast: the legs after a failure are cancelled.
-        this.o.print(`${indent(legLabel)}○ cancelled (strategy.fail-fast)`);
+      // A leg not started yet: fail-fast, a cancellation of it while it is queued, or a run
+      // cancelled since the job started whose `if:` no longer holds, cancel it.
+      const why =
+        results.includes('failure') && failFast
+          ? 'strategy.fail-fast'
+          : legLabel !== label && this.arrive(legLabel) === 'job'
+            ? 'cancelled while queued'
+            : this.runCancelled && !holds()
+              ? 'run cancelled'
+              : undefined;
+      if (why) {
+        this.o.print(`${indent(legLabel)}○ cancelled (${why})`);
         this.trace.jobs.push({
           job: legLabel,
           name: id,
@@ -277,7 +346,7 @@ export class DemoRunner {
           outputs: {},
           summary: '',
         });
-        anyCancelled = true;
+        results.push('cancelled');
         continue;
       }
       const legContexts: Contexts = {
@@ -285,19 +354,32 @@ export class DemoRunner {
         matrix: matrix ?? {},
         strategy: { 'job-index': index, 'job-total': legs.length, 'fail-fast': failFast },
       };
+      const place = { holds, moment: legMoment(jobKey, index, maxParallel) };
       const leg = job.uses
         ? await this.runCalledWorkflow(job, legContexts, legLabel, permissions, secrets)
-        : await this.runSteps(workflow, id, job, legContexts, legLabel, permissions);
-      anyFailed ||= leg.result === 'failure';
-      last = leg.result;
+        : await this.runSteps(workflow, id, job, legContexts, legLabel, permissions, place);
+      results.push(leg.result);
       // Legs' outputs combine; an empty or secret-bearing value is never sent (docs/design.md §10).
       outputs = mergeLegOutputs(outputs, leg.outputs, Object.values(secrets));
     }
-    const outcome: JobResult = {
-      result: anyFailed ? 'failure' : anyCancelled ? 'cancelled' : last,
-      outputs,
-    };
-    return outcome;
+    return { result: conclusionOf(results), outputs };
+  }
+
+  /**
+   * A cancellation (RunnerOptions.cancel) arriving in the job `label`, while it is queued or,
+   * given `step`, as that step starts.
+   * @returns its scope when it arrives here, else undefined.
+   */
+  private arrive(label: string, step?: Step): 'run' | 'job' | undefined {
+    const c = this.o.cancel;
+    if (this.cancelArrived || !cancellationArrives(c, label, step)) return undefined;
+    this.cancelArrived = true;
+    const where = step ? `${label} · ${stepTitle(step, 0)}` : label;
+    this.o.print(
+      `${indent(label)}⊘ ${c!.reason ?? 'cancelled'}: ${c!.scope === 'run' ? 'the run' : 'this job'} is cancelled (at ${where})`,
+    );
+    if (c!.scope === 'run') this.runCancelled = true;
+    return c!.scope;
   }
 
   private async runCalledWorkflow(
@@ -343,42 +425,36 @@ export class DemoRunner {
     contexts: Contexts,
     label: string,
     permissions: Permissions,
+    place: JobPlace,
   ): Promise<JobResult> {
     const name = job.name ? evaluateString(job.name, contexts) : id;
-    const environment =
-      job.environment === undefined
-        ? undefined
-        : evaluateString(
-            typeof job.environment === 'object'
-              ? (job.environment as { name?: unknown }).name
-              : job.environment,
-            contexts,
-          );
-    const concurrency =
-      job.concurrency === undefined
-        ? undefined
-        : evaluateString(
-            typeof job.concurrency === 'object'
-              ? (job.concurrency as { group?: unknown }).group
-              : job.concurrency,
-            contexts,
-          );
+    const environment = environmentOf(job, contexts);
+    const concurrency = nameOf(job.concurrency, 'group', contexts);
     this.o.print(`${indent(label)}● ${id}: ${name}`);
     if (concurrency) this.o.print(`${indent(label)}  concurrency group '${concurrency}'`);
-    if (environment) {
-      this.o.print(
-        `${indent(label)}  environment '${environment}': on GitHub the job waits here for the environment's required reviewers, if it has any; the demo goes on`,
-      );
-    }
+    const end = (result: Result, outputs: Record<string, string> = {}, summary = ''): JobResult => {
+      this.trace.jobs.push({
+        job: label,
+        name,
+        result,
+        outputs,
+        ...(environment ? { environment } : {}),
+        ...(concurrency ? { concurrency } : {}),
+        summary,
+      });
+      return { result, outputs };
+    };
+    if (environment && !this.review(environment, label, place.moment)) return end('failure');
     const rt = this.jobRuntime(workflow, id, label, permissions, contexts, environment);
+    const token = this.o.jobToken ? await this.o.jobToken(permissions) : undefined;
+    if (token) this.masks.add(token);
     // Setting up the job resolves its actions first; one that does not resolve fails the job.
     const unresolved = (job.steps ?? [])
       .map((step) => (step.uses ? actionProblem(step.uses, workflow, this.o.world) : undefined))
       .filter((p): p is string => p !== undefined);
     if (unresolved.length > 0) {
       for (const p of unresolved) this.o.print(`${indent(label)}  ✗ Set up job: ${p}`);
-      this.trace.jobs.push({ job: label, name, result: 'failure', outputs: {}, summary: '' });
-      return { result: 'failure', outputs: {} };
+      return end('failure');
     }
     const steps: Record<
       string,
@@ -386,31 +462,43 @@ export class DemoRunner {
     > = {};
     const posts: { label: string; condition: string; run: () => Promise<StepResult> }[] = [];
     let failed = false;
+    // This job was cancelled: by a cancellation of it, or of the run when its `if:` no longer
+    // holds. It stays cancelled whatever a later step does (demo-status.ts Cancellation).
+    let cancelled = false;
+    const status = (): string => (cancelled ? 'cancelled' : failed ? 'failure' : 'success');
     let summary = '';
     for (const [index, step] of (job.steps ?? []).entries()) {
+      const arrived = this.arrive(label, step);
+      if (arrived === 'job' || (arrived === 'run' && !place.holds())) cancelled = true;
       const stepContexts: Contexts = {
         ...contexts,
         steps,
         env: { ...rt.jobEnv },
-        job: { status: failed ? 'failure' : 'success' },
+        job: { status: status() },
         runner: { ...(contexts.runner as object), temp: rt.runtime.runnerTemp },
-        github: { ...this.o.github, job: id, workspace: rt.runtime.workspace },
+        github: {
+          ...this.o.github,
+          ...(token ? { token } : {}),
+          job: id,
+          workspace: rt.runtime.workspace,
+        },
       };
       const title = stepTitle(step, index);
-      const run = evaluateCondition(step.if, stepContexts, { failed, cancelled: false });
-      if (!run) {
-        this.o.print(`${indent(label)}  ○ ${title}: skipped`);
+      if (!evaluateCondition(step.if, stepContexts, { failed, cancelled })) {
+        // The step the cancellation arrived in is cancelled; a later one is skipped.
+        const outcome: Result = arrived && cancelled ? 'cancelled' : 'skipped';
+        this.o.print(`${indent(label)}  ○ ${title}: ${outcome}`);
         this.trace.steps.push({
           job: label,
           step: title,
           ...(step.id ? { id: step.id } : {}),
           ...(step.uses ? { uses: step.uses } : {}),
-          outcome: 'skipped',
+          outcome,
           given: {},
           outputs: {},
           durationMs: 0,
         });
-        if (step.id) steps[step.id] = { outputs: {}, outcome: 'skipped', conclusion: 'skipped' };
+        if (step.id) steps[step.id] = { outputs: {}, outcome, conclusion: outcome };
         continue;
       }
       const result = await this.runStep(step, index, stepContexts, rt.runtime, label);
@@ -426,8 +514,8 @@ export class DemoRunner {
       failed ||= result.outcome === 'failure';
     }
     for (const post of posts) {
-      const postContexts = { ...contexts, steps, job: { status: failed ? 'failure' : 'success' } };
-      if (!postShouldRun(post.condition, postContexts, failed)) continue;
+      const postContexts = { ...contexts, steps, job: { status: status() } };
+      if (!postShouldRun(post.condition, postContexts, { failed, cancelled })) continue;
       const result = await post.run();
       this.trace.steps.push({
         job: label,
@@ -442,6 +530,7 @@ export class DemoRunner {
       failed ||= result.outcome === 'failure';
       summary += result.summary;
     }
+    // Outputs are evaluated when the job ends, cancelled or not.
     const outputs: Record<string, string> = {};
     const outputContexts: Contexts = {
       ...contexts,
@@ -452,17 +541,29 @@ export class DemoRunner {
     for (const [key, value] of Object.entries(job.outputs ?? {})) {
       outputs[key] = evaluateString(value, outputContexts);
     }
-    const result: Result = failed ? 'failure' : 'success';
-    this.trace.jobs.push({
-      job: label,
-      name,
-      result,
-      outputs,
-      ...(environment ? { environment } : {}),
-      ...(concurrency ? { concurrency } : {}),
-      summary,
-    });
-    return { result, outputs };
+    return end(cancelled ? 'cancelled' : failed ? 'failure' : 'success', outputs, summary);
+  }
+
+  /**
+   * A job reaching `environment`: it waits for a review when the environment has required
+   * reviewers (RunnerOptions.reviewers), which approves every job waiting for it at that moment.
+   * @returns false when the review rejects the job.
+   */
+  private review(environment: string, label: string, moment: string): boolean {
+    const review = this.reviews.wait(environment, label, moment);
+    const pad = `${indent(label)}  `;
+    if (!review) {
+      this.o.print(`${pad}environment '${environment}' (no required reviewers)`);
+      return true;
+    }
+    const n = this.reviews.reviews.indexOf(review) + 1;
+    const waiting = review.jobs.length;
+    this.o.print(
+      waiting === 1
+        ? `${pad}environment '${environment}': waits for its required reviewers; review ${n}: ${review.decision === 'approve' ? 'approved' : 'rejected'}`
+        : `${pad}environment '${environment}': waiting with ${waiting - 1} other job(s), all decided by review ${n}`,
+    );
+    return review.decision === 'approve';
   }
 
   private async runStep(
@@ -625,4 +726,19 @@ export class DemoRunner {
 
 function stepTitle(step: Step, index: number): string {
   return step.name ?? step.id ?? step.uses ?? `Run step ${index + 1}`;
+}
+
+/** `concurrency:` (or any value given as a name or as a mapping with `key`), evaluated. */
+function nameOf(value: unknown, key: string, contexts: Contexts): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  const name = typeof value === 'object' ? (value as Record<string, unknown>)[key] : value;
+  return evaluateString(name, contexts) || undefined;
+}
+
+/** `strategy.max-parallel`, evaluated; unset: every leg at once. */
+function maxParallelOf(job: Job, contexts: Contexts): number | undefined {
+  const value = job.strategy?.['max-parallel'];
+  if (value === undefined || value === null) return undefined;
+  const n = Number(evaluateValue(value, contexts));
+  return Number.isInteger(n) && n > 0 ? n : undefined;
 }

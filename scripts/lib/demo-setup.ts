@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { getCACertificates, setDefaultCACertificates } from 'node:tls';
 import { ClientSecretCredential } from '@azure/identity';
+import { stringify } from 'yaml';
 import { startEmulator, type Emulator } from '../../emulator/server.js';
 import { writeQcow2 } from './demo-qcow2.js';
 
@@ -35,13 +36,49 @@ export async function startStandIn(dataDir: string): Promise<Emulator> {
   return emulator;
 }
 
-async function admin(emulator: Emulator, route: string, body: unknown): Promise<void> {
+async function admin<T = unknown>(
+  emulator: Emulator,
+  route: string,
+  body?: unknown,
+  method = 'POST',
+): Promise<T> {
   const res = await fetch(`${emulator.adminEndpoint}${route}`, {
-    method: 'POST',
+    method,
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
-  if (!res.ok) throw new Error(`stand-in ${route}: ${res.status} ${await res.text()}`);
+  const text = await res.text();
+  if (!res.ok) throw new Error(`stand-in ${route}: ${res.status} ${text}`);
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** A job's GITHUB_TOKEN for `repository`, minted by the stand-in with the job's permissions. */
+export async function mintJobToken(
+  emulator: Emulator,
+  repository: string,
+  permissions: Readonly<Record<string, string>>,
+): Promise<string> {
+  return (await admin<{ token: string }>(emulator, '/github/tokens', { repository, permissions }))
+    .token;
+}
+
+/** What a branch of a stand-in repository holds: its head commit, history and files. */
+export async function readBranch(
+  emulator: Emulator,
+  repository: string,
+  branch: string,
+): Promise<
+  | {
+      commit: { sha: string; parents: string[]; message: string };
+      history: string[];
+      files: Record<string, string>;
+    }
+  | undefined
+> {
+  const res = await fetch(
+    `${emulator.adminEndpoint}/github/branch?repository=${encodeURIComponent(repository)}&branch=${encodeURIComponent(branch)}`,
+  );
+  return res.ok ? ((await res.json()) as Awaited<ReturnType<typeof readBranch>>) : undefined;
 }
 
 /**
@@ -75,12 +112,70 @@ export function demoReleases(): {
   return releases;
 }
 
-/** Seeds the GitHub releases and creates what a publisher creates once by hand. */
-export async function seedWorld(emulator: Emulator): Promise<{ blobContainerUrl: string }> {
+/**
+ * The Kubernetes release calendar of the demo's world, in the shape of kubernetes/website's
+ * `data/releases/schedule.yaml` and `eol.yaml` (the fields src/kubernetes/release-data.ts reads):
+ * a minor every four months, 1.37 on the day of the demo's v1.37.0, each supported for 14 months
+ * with two months of maintenance mode at the end. Demo data, not upstream's.
+ */
+export function demoReleaseCalendar(): { scheduleYaml: string; endOfLifeYaml: string } {
+  const day = (d: Date): string => d.toISOString().slice(0, 10);
+  const released = (minor: number): Date => {
+    const first = new Date(demoReleases().find((r) => r.tag_name === 'v1.37.0')!.created_at);
+    return new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() - 4 * (37 - minor), 10));
+  };
+  const monthsAfter = (d: Date, months: number): Date =>
+    new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + months, d.getUTCDate()));
+  const minors = [37, 36, 35, 34, 33, 32, 31];
+  const lastDay = new Date(demoReleases()[0]!.created_at);
+  const ended = minors.filter((m) => monthsAfter(released(m), 14) < lastDay);
+  return {
+    scheduleYaml: stringify({
+      schedules: minors
+        .filter((m) => !ended.includes(m))
+        .map((m) => ({
+          release: `1.${m}`,
+          releaseDate: day(released(m)),
+          maintenanceModeStartDate: day(monthsAfter(released(m), 12)),
+          endOfLifeDate: day(monthsAfter(released(m), 14)),
+        })),
+    }),
+    endOfLifeYaml: stringify({
+      branches: ended.map((m) => ({
+        release: `1.${m}`,
+        finalPatchRelease: `1.${m}.${12 + (m % 5)}`,
+        endOfLifeDate: day(monthsAfter(released(m), 14)),
+      })),
+    }),
+  };
+}
+
+/** Where the demo's copy of kubernetes/website's release data is, for KUBERNETES_RELEASE_DATA_URL. */
+export function releaseDataUrl(emulator: Emulator): string {
+  return `${emulator.githubRawUrl}/kubernetes/website/main/data/releases`;
+}
+
+/**
+ * Seeds the GitHub side (releases of kubernetes/kubernetes, kubernetes/website's release
+ * calendar, the calling repository) and creates what a publisher creates once by hand.
+ */
+export async function seedWorld(
+  emulator: Emulator,
+  callerRepository: string,
+): Promise<{ blobContainerUrl: string }> {
   await admin(emulator, '/github/releases', {
     repository: 'kubernetes/kubernetes',
     releases: demoReleases(),
   });
+  const calendar = demoReleaseCalendar();
+  await admin(emulator, '/github/repositories', {
+    repository: 'kubernetes/website',
+    files: {
+      'data/releases/schedule.yaml': calendar.scheduleYaml,
+      'data/releases/eol.yaml': calendar.endOfLifeYaml,
+    },
+  });
+  await admin(emulator, '/github/repositories', { repository: callerRepository });
   const credential = new ClientSecretCredential(TENANT, CLIENT, 'demo-secret', {
     authorityHost: emulator.authorityHost,
     disableInstanceDiscovery: true,

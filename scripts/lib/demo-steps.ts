@@ -11,8 +11,9 @@
  *   repository the demo has a stand-in for (a local git repository, e.g. image-builder's): a
  *   clone of it at `ref`, with its history and tags for `fetch-depth: 0`, else `fetch-depth`
  *   commits and no tags but `ref` itself when it is one, as the real action fetches;
- * - actions/attest-build-provenance with `subject-name` + `subject-digest`: the stand-in makes and
- *   signs the attestation (its admin `POST /_emulator/attestations`), stored for the run's
+ * - actions/attest-build-provenance with `subject-name` + `subject-digest`: the job's ID token
+ *   (audience `sigstore`) goes to the stand-in, which certifies it and signs the attestation as
+ *   GitHub's Sigstore would (its admin `POST /_emulator/attestations`), stored for the run's
  *   repository, and the action's outputs are given back; as on GitHub, the job needs
  *   `id-token: write` (the Sigstore certificate) and `attestations: write` (the upload);
  * - anything else: skipped, with the reason printed.
@@ -22,10 +23,15 @@ import { cpSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } f
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { repositoryRoot } from './actions.js';
-import { evaluateCondition, evaluateString, type Contexts } from './demo-expressions.js';
+import {
+  evaluateCondition,
+  evaluateString,
+  type Contexts,
+  type Status,
+} from './demo-expressions.js';
 import { type Masks, runProcess, type ProcessResult } from './demo-process.js';
 import type { Permissions } from './demo-job.js';
-import { loadOwnAction, type UsesTarget } from './demo-workflow.js';
+import { loadOwnAction, ownRepository, type UsesTarget } from './demo-workflow.js';
 import { inputVariable } from './smoke.js';
 
 /** What one job's steps share, like one runner machine. */
@@ -116,6 +122,9 @@ export async function runOwnAction(
     PATH: [...rt.path, rt.env.PATH ?? ''].join(path.delimiter),
     GITHUB_ACTION_PATH: actionDir,
     GITHUB_ACTION_REF: target.ref,
+    // The runner names the repository an action comes from (docs.github.com "Variables
+    // reference"); ours, which promote and inventory read as the signer of attestations.
+    GITHUB_ACTION_REPOSITORY: ownRepository(),
   };
   for (const [name, value] of Object.entries(inputs)) env[inputVariable(name)] = value;
 
@@ -331,10 +340,16 @@ async function attest(
   }
   if (!rt.attestationsEndpoint) throw new Error('no attestations service is configured');
   const repository = rt.env.GITHUB_REPOSITORY ?? '';
+  const idToken = await sigstoreIdToken(rt.env);
   const res = await fetch(rt.attestationsEndpoint, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ repository, subjectName: given['subject-name'], subjectDigest: digest }),
+    body: JSON.stringify({
+      repository,
+      subjectName: given['subject-name'],
+      subjectDigest: digest,
+      idToken,
+    }),
   });
   if (!res.ok) throw new Error(`Failed to persist attestation: ${res.status} ${await res.text()}`);
   const made = (await res.json()) as { id: number; url: string; bundle: unknown };
@@ -355,9 +370,32 @@ async function attest(
   };
 }
 
-/** Whether an action's post step runs, given how the job went. */
-export function postShouldRun(condition: string, contexts: Contexts, jobFailed: boolean): boolean {
-  return evaluateCondition(condition, contexts, { failed: jobFailed, cancelled: false });
+/**
+ * The job's ID token for Sigstore, as @actions/attest asks for it: @actions/core `getIDToken`
+ * with audience `sigstore`, a GET of ACTIONS_ID_TOKEN_REQUEST_URL plus `&audience=` with the
+ * request token as bearer (actions/toolkit packages/core/src/oidc-utils.ts).
+ */
+async function sigstoreIdToken(env: Record<string, string>): Promise<string> {
+  const url = env.ACTIONS_ID_TOKEN_REQUEST_URL;
+  const token = env.ACTIONS_ID_TOKEN_REQUEST_TOKEN;
+  if (!url || !token) {
+    throw new Error(
+      'Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable: the job needs `id-token: write` to sign an attestation.',
+    );
+  }
+  const res = await fetch(`${url}&audience=sigstore`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  if (!res.ok) throw new Error(`Failed to get ID Token: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { value: string }).value;
+}
+
+/**
+ * Whether an action's post step runs, given how the job went (failed, or cancelled): by its
+ * `post-if`, `always()` unless the action says otherwise.
+ */
+export function postShouldRun(condition: string, contexts: Contexts, job: Status): boolean {
+  return evaluateCondition(condition, contexts, job);
 }
 
 /** The run's artifacts, one folder each; names are unique within a run, as on GitHub. */

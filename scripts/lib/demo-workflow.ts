@@ -209,6 +209,23 @@ export function needsOf(job: Job): string[] {
   return job.needs === undefined ? [] : Array.isArray(job.needs) ? job.needs : [job.needs];
 }
 
+/**
+ * Every job `id` depends on, directly or through the jobs it needs (its ancestors): what the
+ * status functions of its `if:` look at, while its `needs` context holds the direct ones only.
+ */
+export function ancestorsOf(workflow: Workflow, id: string): string[] {
+  const found = new Set<string>();
+  const visit = (job: string): void => {
+    for (const need of needsOf(workflow.jobs[job] ?? {})) {
+      if (found.has(need)) continue;
+      found.add(need);
+      visit(need);
+    }
+  };
+  visit(id);
+  return [...found];
+}
+
 /** Job IDs in an order that runs every job after the jobs it needs. */
 export function jobOrder(workflow: Workflow): string[] {
   const order: string[] = [];

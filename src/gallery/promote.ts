@@ -20,6 +20,7 @@ import { checkProductionGallery, findDefinition } from './production.js';
 import { publish } from './publish.js';
 import { checkVersionAttestation } from '../provenance/check.js';
 import type { AttestationSource } from '../provenance/github.js';
+import type { VerificationResult } from '../provenance/verify.js';
 import type { PublishContext, PublishResult } from './publish.js';
 
 export type PromoteEndOfLife =
@@ -74,6 +75,8 @@ export interface PromoteResult extends PublishResult {
   identifier: { publisher: string; offer: string; sku: string };
   /** Whether the production definition existed before this promotion. */
   definitionExisted: boolean;
+  /** What checking the source's attestation found; absent when it records none. */
+  attestation?: VerificationResult;
 }
 
 /** Tags that describe the staging copy itself and must not be carried to production. */
@@ -122,7 +125,7 @@ export async function promote(
     );
   }
   // Only bits that are what was attested (the attestation tag itself is carried along).
-  await checkVersionAttestation(
+  const attestation = await checkVersionAttestation(
     `Source version ${s.id}`,
     sourceVersion.tags ?? {},
     ctx.attestations,
@@ -166,6 +169,7 @@ export async function promote(
     sourceVersion,
     identifier,
     definitionExisted: existing !== undefined,
+    ...(attestation ? { attestation } : {}),
   };
 }
 

@@ -2,7 +2,15 @@
  * Promote's gate: a version that records an attestation is copied only when its content digest
  * is what was attested. Checked twice: against the digest recorded beside the attestation on the
  * version (no network), and, when GitHub's API is at hand, against the attestations GitHub holds
- * for that digest (their in-toto subject, and their signature where a trusted key allows).
+ * for that digest: their in-toto subject, their signature against a Sigstore trusted root (or a
+ * trusted key), and their signer against the repository that published the version.
+ *
+ * - `mismatch` (other bits attested) and `invalid` (a signature that does not verify, or another
+ *   repository's or workflow's) refuse the copy, as does a digest GitHub holds no attestation of.
+ * - `digest-matches` (the digest is what was attested, but no trusted root was at hand to check
+ *   the signature: TUF unreachable, or an issuer we have no root for) lets the copy go on, with a
+ *   warning saying why: the recorded digest still ties the bits to the attestation, and a run
+ *   that cannot reach TUF must not stop every promotion.
  */
 import { ConfigurationError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
@@ -18,6 +26,8 @@ import type { VerificationResult } from './verify.js';
 
 /** The `content-digest` tag (docs/design.md §7), as publish writes it. */
 const CONTENT_DIGEST_TAG = 'content-digest';
+/** The `repository` tag publish writes (src/common/provenance.ts): whose run published it. */
+const REPOSITORY_TAG = 'repository';
 
 /**
  * @returns the check's result, or undefined when the version records no attestation.
@@ -48,9 +58,15 @@ export async function checkVersionAttestation(
     logger.info(`${what}: attested digest ${digest} matches; GitHub's attestations not looked up.`);
     return { status: 'digest-matches', reason: 'the recorded attested digest matches' };
   }
-  const result = await checkAttestations(source, `${at.owner}/${at.repo}`, digest, logger);
-  if (!result) refuse(`GitHub holds no attestation of ${at.owner}/${at.repo} for ${digest}`);
+  // The repository whose run published the version (publish's `repository` tag) must be the one
+  // the certificate names; without the tag, the one the attestation is filed under.
+  const listedUnder = `${at.owner}/${at.repo}`;
+  const publishedBy = tags[REPOSITORY_TAG] ?? listedUnder;
+  const result = await checkAttestations(source, listedUnder, digest, logger, publishedBy);
+  if (!result) refuse(`GitHub holds no attestation of ${listedUnder} for ${digest}`);
   if (result!.status === 'mismatch' || result!.status === 'invalid') refuse(result!.reason);
-  logger.info(`${what}: attestation ${result!.status}: ${result!.reason}.`);
+  if (result!.status === 'verified')
+    logger.info(`${what}: attestation verified: ${result!.reason}.`);
+  else logger.warning(`${what}: attestation ${result!.status}: ${result!.reason}.`);
   return result;
 }

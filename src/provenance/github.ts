@@ -6,6 +6,8 @@
  * `per_page` (≤ 100) and `before`/`after` cursors given in the `Link` header.
  */
 import type { Logger } from '../common/logger.js';
+import type { ExpectedSigner } from './identity.js';
+import type { TrustedRoots } from './trusted-root.js';
 import type { TrustedKey, VerificationResult } from './verify.js';
 import { bestOf, verifyAttestation } from './verify.js';
 
@@ -14,6 +16,10 @@ export interface AttestationSource {
   apiUrl: string;
   token?: string;
   trustedKeys?: TrustedKey[];
+  /** Trusted roots for certificate-signed bundles; absent: their signatures are not checked. */
+  roots?: TrustedRoots;
+  /** Who signs: everything but the repository, which is the version's own. */
+  signer?: Omit<ExpectedSigner, 'repository'>;
   /** Injected in tests. */
   fetch?: typeof fetch;
 }
@@ -58,15 +64,25 @@ export async function listAttestations(
 
 /**
  * Looks up and checks the attestations of `repository` about `subjectDigest`; the best result
- * wins. `undefined` when nothing is attested for that digest.
+ * wins. `publishedBy` (`owner/repo`, default `repository`) is the repository whose run published
+ * the version: a certificate must name it. `undefined` when nothing is attested for that digest.
  */
 export async function checkAttestations(
   source: AttestationSource,
   repository: string,
   subjectDigest: string,
   logger?: Logger,
+  publishedBy: string = repository,
 ): Promise<VerificationResult | undefined> {
   const listed = await listAttestations(source, repository, subjectDigest);
   logger?.debug(`${listed.length} attestation(s) of ${repository} for ${subjectDigest}.`);
-  return bestOf(listed.map((a) => verifyAttestation(a.bundle, subjectDigest, source.trustedKeys)));
+  const options = {
+    ...(source.trustedKeys ? { trustedKeys: source.trustedKeys } : {}),
+    ...(source.roots ? { roots: source.roots } : {}),
+    ...(source.signer ? { signer: { ...source.signer, repository: publishedBy } } : {}),
+    ...(logger ? { logger } : {}),
+  };
+  const results = [];
+  for (const a of listed) results.push(await verifyAttestation(a.bundle, subjectDigest, options));
+  return bestOf(results);
 }

@@ -7,6 +7,8 @@ import { ConfigurationError } from '../common/errors.js';
 import { escapeLogText } from '../common/log-escape.js';
 import type { Logger } from '../common/logger.js';
 import type { PackerSignInRequest } from '../build/packer/sign-in.js';
+import { fetchSupportCalendar, releaseDataUrls } from '../kubernetes/fetch-support.js';
+import type { SupportCalendar } from '../kubernetes/support.js';
 import type { Provenance } from '../common/provenance.js';
 import { redactCredentials } from '../common/redact.js';
 import { setSecretMasker } from '../common/secrets.js';
@@ -124,4 +126,16 @@ export function azureForAction(azure: AzureSignIn, action: string): AzureClients
     `compute-gallery-actions/${action}`,
     actionsLogger,
   );
+}
+
+/**
+ * How this runner loads the Kubernetes release calendar: from kubernetes/website, or from the
+ * copy KUBERNETES_RELEASE_DATA_URL names. The variable is checked now, before any Azure call;
+ * the files are fetched when the loader is called.
+ */
+export function releaseCalendarLoader(
+  env: NodeJS.ProcessEnv = process.env,
+): () => Promise<SupportCalendar> {
+  const urls = releaseDataUrls(env);
+  return () => fetchSupportCalendar({ logger: actionsLogger, urls });
 }

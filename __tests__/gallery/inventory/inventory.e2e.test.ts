@@ -4,7 +4,7 @@
  * identity that may not touch the gallery's resource group; bad input named.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +13,9 @@ import { takeInventory, type InventoryTarget } from '../../../src/gallery/invent
 import { catalogMarkdown } from '../../../src/gallery/inventory/markdown.js';
 import type { CatalogFilters } from '../../../src/gallery/inventory/catalog.js';
 import type { Catalog, CatalogVersion } from '../../../src/gallery/inventory/schema.js';
+import type { AttestationSource } from '../../../src/provenance/github.js';
 import { subjectDigestOf } from '../../../src/provenance/subject.js';
+import { standInAttestations, standInTrustedRootText } from '../../helpers/attestations.js';
 import { armRequest, startTestEmulator, SUBSCRIPTION } from '../../helpers/emulator.js';
 import type { TestEmulator } from '../../helpers/emulator.js';
 import { fixtureCalendar } from '../../helpers/publish.js';
@@ -36,7 +38,8 @@ const WIN_DIGEST = `source:${IMAGE.toLowerCase()}`;
 const RUN = 'https://github.com/capz-images/compute-gallery-actions/actions/runs/42';
 
 let emu: TestEmulator;
-let attestationKey: string;
+let attestations: AttestationSource;
+let trustedRootFile: string;
 
 const definition = (os: 'Linux' | 'Windows', sku: string) => ({
   osType: os,
@@ -69,7 +72,9 @@ async function attest(subjectName: string, contentDigest: string): Promise<strin
 
 beforeAll(async () => {
   emu = await startTestEmulator({ settings: { operationMs: 10, replicationMs: 20, pageSize: 2 } });
-  attestationKey = (await emu.admin<{ pem: string }>('GET', '/attestations/key')).pem;
+  attestations = await standInAttestations(emu, REPO);
+  trustedRootFile = join(mkdtempSync(join(tmpdir(), 'cga-root-')), 'trusted_root.json');
+  writeFileSync(trustedRootFile, await standInTrustedRootText(emu));
   const url1312 = await attest(`${UBUNTU}/versions/1.31.2`, DIGEST_1312);
   // Attested for other bits than the version now carries: a tampered digest.
   const url1311 = await attest(`${UBUNTU}/versions/1.31.1`, `sha256:${'ff'.repeat(32)}`);
@@ -180,14 +185,7 @@ const inventory = (target: InventoryTarget, filters: Partial<CatalogFilters> = {
       calendar: fixtureCalendar(),
       now: TODAY,
       logger: new RecordingLogger(),
-      ...(verify
-        ? {
-            attestations: {
-              apiUrl: emu.githubApiUrl,
-              trustedKeys: [{ hint: '*', pem: attestationKey }],
-            },
-          }
-        : {}),
+      ...(verify ? { attestations } : {}),
     },
   );
 const find = (c: Catalog, def: string, v: string): CatalogVersion =>
@@ -427,7 +425,8 @@ describe('the bundled inventory action', () => {
         'arm-endpoint': emu.endpoint,
         'authority-host': emu.authorityHost,
         'github-api-url': emu.githubApiUrl,
-        'attestation-public-key': attestationKey,
+        // A path, as `gh attestation trusted-root > trusted_root.json` leaves one.
+        'trusted-root': trustedRootFile,
         'output-dir': out,
       };
       const run = await runBundledAction(

@@ -2,13 +2,13 @@ import { ContainerClient } from '@azure/storage-blob';
 import {
   actionsLogger,
   azureForAction,
+  releaseCalendarLoader,
   runAction,
   setOutputs,
   writeSummary,
 } from '../../runner/runtime.js';
 import { declaredInputs } from '../../runner/spec.js';
 import { CLEANUP } from './spec.js';
-import { fetchSupportCalendar } from '../../kubernetes/fetch-support.js';
 import { SupportCalendar } from '../../kubernetes/support.js';
 import { runCleanup } from '../../gallery/retention/cleanup.js';
 import { getCleanupInputs } from './inputs.js';
@@ -18,11 +18,10 @@ import { cleanupSummary } from './summary.js';
 export async function run(): Promise<void> {
   await runAction(async () => {
     const settings = getCleanupInputs(declaredInputs(CLEANUP));
+    const loadCalendar = releaseCalendarLoader();
     const { compute, credential } = azureForAction(settings.azure, 'cleanup');
     const calendar =
-      settings.policy.graceDays !== undefined
-        ? await fetchSupportCalendar({ logger: actionsLogger })
-        : SupportCalendar.empty();
+      settings.policy.graceDays !== undefined ? await loadCalendar() : SupportCalendar.empty();
     const container = settings.blobContainerUrl
       ? new ContainerClient(settings.blobContainerUrl, credential)
       : undefined;

@@ -25,8 +25,7 @@ import {
 import type { CatalogFilters } from '../../gallery/inventory/catalog.js';
 import type { InventoryTarget } from '../../gallery/inventory/inventory.js';
 import { VERSION_STATES, type VersionState } from '../../gallery/inventory/schema.js';
-import type { TrustedKey } from '../../provenance/verify.js';
-import { readTrustedKey } from '../shared/attestation-inputs.js';
+import { readAttestationTrust, type AttestationTrust } from '../shared/attestation-inputs.js';
 
 export const INVENTORY_INPUTS = [
   ...AZURE_CONNECTION_INPUTS,
@@ -41,6 +40,9 @@ export const INVENTORY_INPUTS = [
   'github-token',
   'github-api-url',
   'attestation-public-key',
+  'trusted-root',
+  'certificate-oidc-issuer',
+  'signer-workflow',
   'output-dir',
 ] as const;
 
@@ -55,7 +57,8 @@ export interface InventorySettings {
   readonly verifyProvenance: boolean;
   readonly githubToken?: string;
   readonly githubApiUrl?: string;
-  readonly trustedKeys: TrustedKey[];
+  /** `trusted-root`, `certificate-oidc-issuer`, `signer-workflow`, `attestation-public-key`. */
+  readonly trust: AttestationTrust;
   /** Where catalog.json and catalog.md are written. */
   readonly outputDir: string;
 }
@@ -145,7 +148,7 @@ export function getInventoryInputs(
     ),
     ...(token !== undefined ? { githubToken: token } : {}),
     ...(apiUrl !== undefined ? { githubApiUrl: parseHttpsUrl('github-api-url', apiUrl) } : {}),
-    trustedKeys: readTrustedKey(getOptionalInput(read, 'attestation-public-key')),
+    trust: readAttestationTrust(read, env),
     outputDir:
       getOptionalInput(read, 'output-dir') ?? `${env.RUNNER_TEMP ?? '.'}/compute-gallery-inventory`,
   };

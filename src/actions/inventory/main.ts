@@ -2,10 +2,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { takeInventory } from '../../gallery/inventory/inventory.js';
 import { catalogMarkdown } from '../../gallery/inventory/markdown.js';
-import { fetchSupportCalendar } from '../../kubernetes/fetch-support.js';
 import {
   actionsLogger,
   azureForAction,
+  releaseCalendarLoader,
   runAction,
   setOutputs,
   writeSummary,
@@ -21,8 +21,9 @@ const SUMMARY_LIMIT = 900_000;
 export async function run(): Promise<void> {
   await runAction(async () => {
     const settings = getInventoryInputs(declaredInputs(INVENTORY));
+    const loadCalendar = releaseCalendarLoader();
     const { compute } = azureForAction(settings.azure, 'inventory');
-    const calendar = await fetchSupportCalendar({ logger: actionsLogger });
+    const calendar = await loadCalendar();
     const { catalog } = await takeInventory(settings.target, settings.filters, {
       compute,
       calendar,
@@ -33,7 +34,7 @@ export async function run(): Promise<void> {
             attestations: {
               apiUrl: settings.githubApiUrl,
               ...(settings.githubToken ? { token: settings.githubToken } : {}),
-              trustedKeys: settings.trustedKeys,
+              ...settings.trust,
             },
           }
         : {}),

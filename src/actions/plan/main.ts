@@ -3,13 +3,13 @@ import { InputError } from '../../common/errors.js';
 import {
   actionsLogger,
   azureForAction,
+  releaseCalendarLoader,
   runAction,
   setOutputs,
   writeSummary,
 } from '../../runner/runtime.js';
 import { declaredInputs } from '../../runner/spec.js';
 import { PLAN } from './spec.js';
-import { fetchSupportCalendar } from '../../kubernetes/fetch-support.js';
 import { makePlan } from '../../plan/plan.js';
 import { publishedIn } from '../../plan/published.js';
 import type { PlanContext } from '../../plan/plan.js';
@@ -21,9 +21,10 @@ import { planSummary } from './summary.js';
 export async function run(): Promise<void> {
   await runAction(async () => {
     const settings = getPlanInputs(declaredInputs(PLAN));
+    const loadCalendar = releaseCalendarLoader();
     const source = versionSource(settings.kubernetesVersions, githubContext());
     const ctx: PlanContext = {
-      calendar: await fetchSupportCalendar({ logger: actionsLogger }),
+      calendar: await loadCalendar(),
       today: new Date(),
       logger: actionsLogger,
     };

@@ -3,6 +3,7 @@ import { systemClock } from '../../gallery/clock.js';
 import {
   actionsLogger,
   azureForAction,
+  releaseCalendarLoader,
   runAction,
   runProvenance,
   setOutputs,
@@ -10,7 +11,6 @@ import {
 } from '../../runner/runtime.js';
 import { declaredInputs } from '../../runner/spec.js';
 import { PROMOTE } from './spec.js';
-import { fetchSupportCalendar } from '../../kubernetes/fetch-support.js';
 import { versionSummary } from '../shared/summary.js';
 import { getPromoteInputs } from './inputs.js';
 import { promote } from '../../gallery/promote.js';
@@ -20,6 +20,7 @@ export async function run(): Promise<void> {
   await runAction(async () => {
     const now = new Date();
     const settings = getPromoteInputs(declaredInputs(PROMOTE), now);
+    const loadSupportCalendar = releaseCalendarLoader();
     // A promotion records only the run that made it (promote.ts renames it promoted-by).
     const { 'published-by': url } = provenanceTags(runProvenance());
     const result = await promote(settings, {
@@ -28,7 +29,7 @@ export async function run(): Promise<void> {
       clock: systemClock,
       pollIntervalMs: settings.pollIntervalSeconds * 1000,
       now,
-      loadSupportCalendar: () => fetchSupportCalendar({ logger: actionsLogger }),
+      loadSupportCalendar,
       provenance: url ? { 'published-by': url } : {},
       ...(settings.attestations ? { attestations: settings.attestations } : {}),
     });
@@ -58,6 +59,14 @@ export async function run(): Promise<void> {
             `${result.identifier.publisher}/${result.identifier.offer}/${result.identifier.sku}` +
               (result.definitionExisted ? ' (existing definition)' : ' (new definition)'),
           ],
+          ...(result.attestation
+            ? [
+                ['Attestation', `${result.attestation.status}: ${result.attestation.reason}`] as [
+                  string,
+                  string,
+                ],
+              ]
+            : []),
         ],
       }),
     );

@@ -5,6 +5,7 @@ import { blobDigest } from '../../gallery/digest.js';
 import {
   actionsLogger,
   azureForAction,
+  releaseCalendarLoader,
   runAction,
   runProvenance,
   setOutputs,
@@ -12,7 +13,6 @@ import {
 } from '../../runner/runtime.js';
 import { declaredInputs } from '../../runner/spec.js';
 import { PUBLISH_TO_GALLERY } from './spec.js';
-import { fetchSupportCalendar } from '../../kubernetes/fetch-support.js';
 import { getInputs } from './inputs.js';
 import { publish } from '../../gallery/publish.js';
 import { subjectDigestOf } from '../../provenance/subject.js';
@@ -25,6 +25,7 @@ export async function run(): Promise<void> {
     const now = new Date();
     // Every input is checked before anything talks to Azure.
     const settings = getInputs(read, now);
+    const loadSupportCalendar = releaseCalendarLoader();
 
     const clients = azureForAction(settings.azure, 'publish-to-gallery');
     const result = await publish(settings, {
@@ -33,7 +34,7 @@ export async function run(): Promise<void> {
       clock: systemClock,
       pollIntervalMs: settings.pollIntervalSeconds * 1000,
       now,
-      loadSupportCalendar: () => fetchSupportCalendar({ logger: actionsLogger }),
+      loadSupportCalendar,
       readBlobDigest: async (uri) =>
         blobDigest((await new BlobClient(uri, clients.credential).getProperties()).metadata),
       ...(settings.sourceSha256 ? { sourceSha256: settings.sourceSha256 } : {}),

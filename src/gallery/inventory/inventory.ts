@@ -76,7 +76,10 @@ async function checkAll(
   logger: Logger,
 ): Promise<AttestationChecks> {
   const checks: AttestationChecks = new Map();
-  const wanted = new Map<string, { repository: string; digest: string; ids: string[] }>();
+  const wanted = new Map<
+    string,
+    { repository: string; publishedBy: string; digest: string; ids: string[] }
+  >();
   for (const v of raw.versions) {
     const url = v.tags[ATTESTATION_TAG];
     const content = v.tags[DIGEST_TAG];
@@ -100,15 +103,19 @@ async function checkAll(
       });
       continue;
     }
-    const key = `${at.owner}/${at.repo}\n${digest}`;
-    const entry = wanted.get(key) ?? { repository: `${at.owner}/${at.repo}`, digest, ids: [] };
+    const repository = `${at.owner}/${at.repo}`;
+    // A certificate must name the repository whose run published the version (its `repository`
+    // tag, src/common/provenance.ts), as promote's gate asks (src/provenance/check.ts).
+    const publishedBy = v.tags.repository ?? repository;
+    const key = `${repository}\n${publishedBy}\n${digest}`;
+    const entry = wanted.get(key) ?? { repository, publishedBy, digest, ids: [] };
     entry.ids.push(v.id);
     wanted.set(key, entry);
   }
   await mapLimited([...wanted.values()], 8, async (w) => {
     let result;
     try {
-      result = await checkAttestations(source, w.repository, w.digest, logger);
+      result = await checkAttestations(source, w.repository, w.digest, logger, w.publishedBy);
     } catch (err) {
       logger.warning((err as Error).message);
       result = { status: 'not-checked' as const, reason: (err as Error).message };
