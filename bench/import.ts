@@ -218,7 +218,7 @@ function timed(
 }
 
 interface StandIn {
-  stop: () => void;
+  stop: () => Promise<void>;
   blobEndpoint: string;
   caCertPath: string;
   authorityHost: string;
@@ -237,7 +237,14 @@ async function startStandIn(dataDir: string): Promise<StandIn> {
     proc.once('exit', (code) => reject(new Error(`stand-in exited with ${code}`)));
   });
   const ready = JSON.parse(line) as Omit<StandIn, 'stop'>;
-  return { ...ready, stop: () => proc.kill('SIGTERM') };
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  return {
+    ...ready,
+    stop: async () => {
+      proc.kill('SIGTERM');
+      await exited;
+    },
+  };
 }
 
 /** An ext4 file system of `gib` GiB holding ~10% in files: raw (sparse) and qcow2. */
@@ -311,6 +318,10 @@ async function putPageRate(blob: PageBlobClient, bytes: number): Promise<number>
   return rate;
 }
 
+/** The bench's container on the stand-in's blob endpoint. */
+const containerOf = (standIn: StandIn) =>
+  `${standIn.blobEndpoint.replace(/\/$/, '')}/${ACCOUNT}/vhds`;
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const spread = (xs: number[]) => `${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}`;
 
@@ -327,28 +338,38 @@ async function main(): Promise<void> {
   console.log(
     `  bundled the actions as npm run bundle does in ${((performance.now() - bundling) / 1000).toFixed(1)} s`,
   );
-  const standIn = await startStandIn(join(work, 'stand-in'));
-  try {
-    const env = { ...process.env, NODE_EXTRA_CA_CERTS: standIn.caCertPath };
-    const key = new StorageSharedKeyCredential(ACCOUNT, ACCOUNT_KEY);
-    const containerUrl = `${standIn.blobEndpoint.replace(/\/$/, '')}/${ACCOUNT}/vhds`;
+  const key = new StorageSharedKeyCredential(ACCOUNT, ACCOUNT_KEY);
+  const { trust } = await import('../__tests__/helpers/emulator.js');
+  /**
+   * The stand-in, with its blob storage emptied: Azurite keeps the extents of deleted blobs for a
+   * while, so a round at 30 GiB would leave tens of GiB behind, fill the disk and slow Azurite
+   * down as its data grows. Each round starts one afresh (keys and certificates are kept).
+   */
+  const freshStandIn = async (): Promise<StandIn> => {
+    rmSync(join(work, 'stand-in', 'azurite'), { recursive: true, force: true });
+    const started = await startStandIn(join(work, 'stand-in'));
     // This process talks to the stand-in too.
-    process.env.NODE_EXTRA_CA_CERTS = standIn.caCertPath;
-    const { trust } = await import('../__tests__/helpers/emulator.js');
-    trust(readFileSync(standIn.caCertPath, 'utf8'));
-    await new ContainerClient(containerUrl, key).createIfNotExists();
+    process.env.NODE_EXTRA_CA_CERTS = started.caCertPath;
+    trust(readFileSync(started.caCertPath, 'utf8'));
+    await new ContainerClient(containerOf(started), key).createIfNotExists();
     // Entra takes the runner's GitHub ID tokens for CLIENT through a federated credential.
-    const registered = await fetch(`${standIn.adminEndpoint}/clients`, {
+    const registered = await fetch(`${started.adminEndpoint}/clients`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
         clientId: CLIENT,
         federatedCredentials: [
-          { name: 'bench', issuer: `${standIn.authorityHost}/_actions`, subject: OIDC_SUBJECT },
+          { name: 'bench', issuer: `${started.authorityHost}/_actions`, subject: OIDC_SUBJECT },
         ],
       }),
     });
     if (!registered.ok) throw new Error(`stand-in admin: ${registered.status}`);
+    return started;
+  };
+  let standIn = await freshStandIn();
+  try {
+    const env = { ...process.env, NODE_EXTRA_CA_CERTS: standIn.caCertPath };
+    let containerUrl = containerOf(standIn);
     const azcopy = createRequire(import.meta.url)('@azure-tools/azcopy-linux').AzCopyExe as string;
     if (AZCOPY) chmodSync(azcopy, 0o755); // npm unpacks it without its execute bit
     const sas = (blob: string) =>
@@ -392,6 +413,12 @@ async function main(): Promise<void> {
     const results = new Map<string, (Measured & { sent: number })[]>();
     const phases = new Map<string, Phases[]>();
     for (let round = 1; round <= RUNS; round++) {
+      if (round > 1) {
+        await standIn.stop();
+        standIn = await freshStandIn();
+        containerUrl = containerOf(standIn);
+        await measureRate();
+      }
       for (const image of images) {
         for (const c of contenders) {
           const blob = `r${round}-${c.replace(/\W+/g, '')}-${images.indexOf(image)}.vhd`;
@@ -567,8 +594,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    standIn.stop();
-    await new Promise((r) => setTimeout(r, 1000));
+    await standIn.stop();
     rmSync(work, { recursive: true, force: true });
   }
 }
