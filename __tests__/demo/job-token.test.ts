@@ -117,5 +117,9 @@ describe("the demo runner's job tokens", () => {
     );
     // The minted tokens are masked in what the runner prints.
     expect(lines.join('\n')).not.toMatch(/ghs_[A-Za-z0-9]{36}/);
+    // And in the trace of every step's inputs, as GitHub masks them in the step's debug log.
+    const given = runner.trace.steps.find((s) => s.id === 'publish-catalog')?.given;
+    expect(given?.['github-token']).toBe('***');
+    expect(JSON.stringify(runner.trace)).not.toMatch(/ghs_[A-Za-z0-9]{36}/);
   });
 });

@@ -521,7 +521,7 @@ export class DemoRunner {
         job: label,
         step: `Post ${post.label}`,
         outcome: result.outcome,
-        given: result.given,
+        given: this.masked(result.given),
         outputs: result.outputs,
         ...(result.note ? { note: result.note } : {}),
         durationMs: result.durationMs,
@@ -634,13 +634,18 @@ export class DemoRunner {
       ...(step.id ? { id: step.id } : {}),
       ...(step.uses ? { uses: step.uses } : {}),
       outcome: result.outcome,
-      given: result.given,
+      given: this.masked(result.given),
       outputs: result.outputs,
       ...(result.note ? { note: result.note } : {}),
       durationMs: result.durationMs,
     });
     reportStep(this.o.print, this.masks, { label, title, target, lines, result, logFile });
     return result;
+  }
+
+  /** A step's inputs as the trace keeps them: masked values hidden, as in GitHub's logs. */
+  private masked(given: Record<string, string>): Record<string, string> {
+    return Object.fromEntries(Object.entries(given).map(([k, v]) => [k, this.masks.apply(v)]));
   }
 
   private jobRuntime(
