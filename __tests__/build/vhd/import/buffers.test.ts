@@ -67,6 +67,8 @@ class SlowPageBlob extends MemoryPageBlob {
   /** Window buffers (memory and 4 MiB slot) page writes came from. */
   readonly sources = new Set<string>();
   private calls = 0;
+  /** Offsets written at least once: only a first attempt fails, so a retry always lands. */
+  private readonly attempted = new Set<number>();
   constructor(private readonly failFirstAttemptEvery = 0) {
     super();
   }
@@ -76,7 +78,9 @@ class SlowPageBlob extends MemoryPageBlob {
     if (data.length !== 512) this.sources.add(`${Math.floor(data.byteOffset / (4 * MiB))}`);
     await new Promise((r) => setTimeout(r, 1 + (call % 7)));
     if (!data.equals(copy)) this.changedInFlight++;
-    if (this.failFirstAttemptEvery && call % this.failFirstAttemptEvery === 0) {
+    const first = !this.attempted.has(offset);
+    this.attempted.add(offset);
+    if (this.failFirstAttemptEvery && first && call % this.failFirstAttemptEvery === 0) {
       throw Object.assign(new Error('connection reset'), { statusCode: undefined });
     }
     return super.uploadPages(data, offset);
