@@ -41,11 +41,20 @@ export function kubernetesReleases(token: string): ListReleasesPage {
 export function gitDatabase(token: string, repository: string, apiUrl?: string): GitDatabase {
   const octokit = githubClient(token, apiUrl);
   const [owner = '', repo = ''] = repository.split('/');
-  const call = async <T>(operation: string, fn: () => Promise<T>): Promise<T> => {
+  /** One request; a 422 whose message matches `race` means another run moved `branch`. */
+  const call = async <T>(
+    operation: string,
+    fn: () => Promise<T>,
+    race?: { branch: string; message: RegExp },
+  ): Promise<T> => {
     try {
       return await fn();
     } catch (error) {
-      throw asGitHubError(error, `${operation} in ${repository}`);
+      const e = asGitHubError(error, `${operation} in ${repository}`);
+      if (race && e.status === 422 && race.message.test(e.githubMessage)) {
+        throw new RefRaceError(race.branch, e.githubMessage);
+      }
+      throw e;
     }
   };
   return {
@@ -100,33 +109,26 @@ export function gitDatabase(token: string, repository: string, apiUrl?: string):
           octokit.rest.git.createCommit({ owner, repo, message, tree, parents }),
         )
       ).data.sha,
-    async createBranch(branch, commit) {
-      try {
-        await octokit.rest.git.createRef({ owner, repo, ref: `refs/heads/${branch}`, sha: commit });
-      } catch (error) {
-        const e = asGitHubError(error, `create branch '${branch}' in ${repository}`);
-        if (e.status === 422 && /already exists/i.test(e.githubMessage)) {
-          throw new RefRaceError(branch, e.githubMessage);
-        }
-        throw e;
-      }
+    createBranch: async (branch, commit) => {
+      await call(
+        `create branch '${branch}'`,
+        () => octokit.rest.git.createRef({ owner, repo, ref: `refs/heads/${branch}`, sha: commit }),
+        { branch, message: /already exists/i },
+      );
     },
-    async moveBranch(branch, commit) {
-      try {
-        await octokit.rest.git.updateRef({
-          owner,
-          repo,
-          ref: `heads/${branch}`,
-          sha: commit,
-          force: false,
-        });
-      } catch (error) {
-        const e = asGitHubError(error, `move branch '${branch}' of ${repository}`);
-        if (e.status === 422 && /fast.forward/i.test(e.githubMessage)) {
-          throw new RefRaceError(branch, e.githubMessage);
-        }
-        throw e;
-      }
+    moveBranch: async (branch, commit) => {
+      await call(
+        `move branch '${branch}'`,
+        () =>
+          octokit.rest.git.updateRef({
+            owner,
+            repo,
+            ref: `heads/${branch}`,
+            sha: commit,
+            force: false,
+          }),
+        { branch, message: /fast.forward/i },
+      );
     },
   };
 }
